@@ -1,0 +1,178 @@
+package questions
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// JSON field names the Contact Us form sends.
+const (
+	FieldEmail        = "email"
+	FieldQuestionText = "questionText"
+)
+
+// DecodeSubmission parses and validates a request body. Every error wraps
+// ErrInvalid and names the problem without echoing what the visitor sent.
+func DecodeSubmission(body []byte) (Submission, error) {
+	if len(body) > MaxRequestBodySize {
+		return Submission{}, ErrTooLarge
+	}
+	// encoding/json would quietly replace invalid UTF-8 with U+FFFD.
+	if !utf8.Valid(body) {
+		return Submission{}, fmt.Errorf("%w: body is not valid UTF-8", ErrInvalid)
+	}
+	fields, err := decodeObject(body)
+	if err != nil {
+		return Submission{}, err
+	}
+	for name := range fields {
+		if name != FieldEmail && name != FieldQuestionText {
+			return Submission{}, &FieldError{Field: name, Problem: "is not a known field (expected email and questionText)"}
+		}
+	}
+	email, err := stringField(fields, FieldEmail)
+	if err != nil {
+		return Submission{}, err
+	}
+	text, err := stringField(fields, FieldQuestionText)
+	if err != nil {
+		return Submission{}, err
+	}
+	s := Submission{Email: strings.TrimSpace(email), QuestionText: strings.TrimSpace(text)}
+	if err := ValidateEmail(s.Email); err != nil {
+		return Submission{}, err
+	}
+	if err := validateQuestionText(s.QuestionText); err != nil {
+		return Submission{}, err
+	}
+	return s, nil
+}
+
+// decodeObject reads exactly one JSON object. Field names are matched exactly:
+// encoding/json alone would accept "EMAIL" for email.
+func decodeObject(body []byte) (map[string]json.RawMessage, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, fmt.Errorf("%w: body is empty (expected a JSON object with email and questionText)", ErrInvalid)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var fields map[string]json.RawMessage
+	if err := dec.Decode(&fields); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr):
+			return nil, fmt.Errorf("%w: body must be a JSON object, not %s", ErrInvalid, typeErr.Value)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, fmt.Errorf("%w: body is truncated JSON", ErrInvalid)
+		default:
+			return nil, fmt.Errorf("%w: body is not valid JSON: %v", ErrInvalid, err)
+		}
+	}
+	if fields == nil {
+		return nil, fmt.Errorf("%w: body must be a JSON object, not null", ErrInvalid)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: body has data after the JSON object", ErrInvalid)
+	}
+	return fields, nil
+}
+
+func stringField(fields map[string]json.RawMessage, name string) (string, error) {
+	raw, ok := fields[name]
+	if !ok {
+		return "", &FieldError{Field: name, Problem: "is required"}
+	}
+	var s string
+	if bytes.Equal(raw, []byte("null")) || json.Unmarshal(raw, &s) != nil {
+		return "", &FieldError{Field: name, Problem: "must be a string"}
+	}
+	return s, nil
+}
+
+// ValidateEmail checks an address against RFC 5321 length limits and the
+// shape a mail system can deliver to: local@domain, no display name, a
+// dotted domain of letters, digits and hyphens.
+func ValidateEmail(email string) error {
+	problem := emailProblem(email)
+	if problem == "" {
+		return nil
+	}
+	return &FieldError{Field: FieldEmail, Problem: problem}
+}
+
+func emailProblem(email string) string {
+	if email == "" {
+		return "is required"
+	}
+	if len(email) > MaxEmailLength {
+		return fmt.Sprintf("is longer than %d characters", MaxEmailLength)
+	}
+	if hasControl(email, false) {
+		return "must not contain control characters"
+	}
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 || at == len(email)-1 {
+		return "must be an e-mail address such as name@example.com"
+	}
+	local, domain := email[:at], email[at+1:]
+	if len(local) > MaxEmailLocalPart {
+		return fmt.Sprintf("has a local part longer than %d characters", MaxEmailLocalPart)
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" || addr.Address != email {
+		return "must be an e-mail address such as name@example.com"
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return "must have a domain with a dot, such as example.com"
+	}
+	for _, label := range labels {
+		if !validDomainLabel(label) {
+			return "has an invalid domain"
+		}
+	}
+	return ""
+}
+
+func validDomainLabel(label string) bool {
+	if label == "" || len(label) > MaxDomainLabel || label[0] == '-' || label[len(label)-1] == '-' {
+		return false
+	}
+	for _, r := range label {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func validateQuestionText(text string) error {
+	switch {
+	case text == "":
+		return &FieldError{Field: FieldQuestionText, Problem: "is required and must not be blank"}
+	case utf8.RuneCountInString(text) > MaxQuestionRunes:
+		return &FieldError{Field: FieldQuestionText, Problem: fmt.Sprintf("is longer than %d characters", MaxQuestionRunes)}
+	case hasControl(text, true):
+		return &FieldError{Field: FieldQuestionText, Problem: "must not contain control characters other than line breaks and tabs"}
+	}
+	return nil
+}
+
+// hasControl reports control characters; multi-line text may keep \n, \r, \t.
+func hasControl(s string, allowLineBreaks bool) bool {
+	for _, r := range s {
+		if allowLineBreaks && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}

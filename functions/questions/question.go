@@ -62,11 +62,12 @@ func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
 // notificationSubjectPrefix is fixed ASCII: no visitor input reaches a subject.
 const notificationSubjectPrefix = "New Mythical Mysfits question"
 
-// maxSubjectLength is SNS's limit for an e-mail subject.
-const maxSubjectLength = 100
+// maxSubjectLength keeps the subject inside SNS's limit, which the Publish
+// API reference words as "less than 100 characters".
+const maxSubjectLength = 99
 
-// NotificationSubject is the SNS subject for q: printable ASCII, one line, at
-// most 100 characters, whatever the id holds.
+// NotificationSubject is the SNS subject for q: printable ASCII, one line,
+// fewer than 100 characters, whatever the id holds.
 func NotificationSubject(q Question) string {
 	var b strings.Builder
 	b.WriteString(notificationSubjectPrefix)

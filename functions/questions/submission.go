@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -32,10 +33,8 @@ func DecodeSubmission(body []byte) (Submission, error) {
 	if err != nil {
 		return Submission{}, err
 	}
-	for name := range fields {
-		if name != FieldEmail && name != FieldQuestionText {
-			return Submission{}, &FieldError{Field: name, Problem: "is not a known field (expected email and questionText)"}
-		}
+	if err := rejectUnknownFields(fields); err != nil {
+		return Submission{}, err
 	}
 	email, err := stringField(fields, FieldEmail)
 	if err != nil {
@@ -81,6 +80,42 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 		return nil, fmt.Errorf("%w: body has data after the JSON object", ErrInvalid)
 	}
 	return fields, nil
+}
+
+// maxEchoedFieldName bounds an unknown field name quoted back to the client.
+const maxEchoedFieldName = 64
+
+// rejectUnknownFields names the first unknown field in sorted order, so the
+// answer does not depend on map order. A name is echoed only when it looks
+// like an identifier: a key may hold anything, an e-mail address included,
+// and errors end up in responses and logs.
+func rejectUnknownFields(fields map[string]json.RawMessage) error {
+	var unknown []string
+	for name := range fields {
+		if name != FieldEmail && name != FieldQuestionText {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	if name := unknown[0]; isIdentifier(name) {
+		return &FieldError{Field: name, Problem: "is not a known field (expected email and questionText)"}
+	}
+	return fmt.Errorf("%w: body has a field other than email and questionText", ErrInvalid)
+}
+
+func isIdentifier(s string) bool {
+	if s == "" || len(s) > maxEchoedFieldName {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 func stringField(fields map[string]json.RawMessage, name string) (string, error) {

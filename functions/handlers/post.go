@@ -1,0 +1,299 @@
+package handlers
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
+
+	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/functions/tracing"
+)
+
+// QuestionsPath is the one resource the post function serves.
+const QuestionsPath = "/questions"
+
+// ItemPutter is the part of the DynamoDB client Post uses.
+type ItemPutter interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+}
+
+var _ ItemPutter = (*dynamodb.Client)(nil)
+
+// Post stores a visitor's question: API Gateway proxy request in, JSON out.
+type Post struct {
+	Table         string
+	DB            ItemPutter
+	AllowedOrigin string                 // CORS origin; "" means "*"
+	Faults        *tracing.FaultInjector // nil = no fault injection
+	NewID         func() string          // nil = random UUID v4
+	Log           *slog.Logger           // nil = JSON on stderr
+}
+
+// NewPost builds the handler from the function's environment: the table
+// name, the CORS origin (default "*") and the tracing stage, which decides
+// whether the DynamoDB client is traced and whether faults are injected.
+func NewPost(cfg aws.Config, getenv func(string) string) (*Post, error) {
+	table, err := lambdaenv.Require(getenv, lambdaenv.TableName)
+	if err != nil {
+		return nil, err
+	}
+	origin, err := allowedOrigin(getenv(lambdaenv.AllowedOrigin))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", lambdaenv.AllowedOrigin, err)
+	}
+	t, err := lambdaenv.LoadTracing(getenv)
+	if err != nil {
+		return nil, err
+	}
+	p := &Post{
+		Table:         table,
+		DB:            dynamodb.NewFromConfig(tracing.Instrument(cfg, t)),
+		AllowedOrigin: origin,
+		Log:           newLogger(),
+	}
+	if t.Stage.FaultInjection() && t.Faults.Percent > 0 {
+		p.Faults = tracing.NewFaultInjector(t.Faults, nil)
+	}
+	return p, nil
+}
+
+// allowedOrigin accepts "*" or a bare origin (scheme://host[:port]); the
+// value goes into a response header, so anything else is a configuration error.
+func allowedOrigin(raw string) (string, error) {
+	if raw == "" || raw == "*" {
+		return "*", nil
+	}
+	origin := strings.TrimSuffix(raw, "/") // a site URL with its trailing slash is still the origin
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("%q must be * or an origin such as https://www.example.com", raw)
+	}
+	return origin, nil
+}
+
+// Errors of the HTTP layer, mapped to status codes in statusFor.
+var (
+	errUnsupportedMediaType = errors.New("unsupported content type: send Content-Type: application/json")
+	errBadBase64            = fmt.Errorf("%w: body is marked base64-encoded but is not valid base64", questions.ErrInvalid)
+)
+
+// Handle answers one API Gateway proxy request. Rejections and storage
+// failures are HTTP answers; only an injected fault fails the invocation, so
+// that API Gateway answers 502 as the stage-3 exercise expects.
+func (p *Post) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	log := invocationLogger(ctx, p.Log).With("api_request_id", req.RequestContext.RequestID)
+
+	if resource(req) != QuestionsPath {
+		return p.reply(log, http.StatusNotFound, errorBody{Error: "not found: this API serves POST " + QuestionsPath}), nil
+	}
+	switch req.HTTPMethod {
+	case http.MethodOptions:
+		resp := p.reply(log, http.StatusNoContent, nil)
+		resp.Headers["Access-Control-Max-Age"] = spec.CORSMaxAge
+		return resp, nil
+	case http.MethodPost:
+	default:
+		resp := p.reply(log, http.StatusMethodNotAllowed, errorBody{Error: "method not allowed: use POST to submit a question"})
+		resp.Headers["Allow"] = spec.CORSAllowMethods
+		return resp, nil
+	}
+
+	sub, err := decodeRequest(req)
+	if err != nil {
+		body := errorBody{Error: err.Error()}
+		var fe *questions.FieldError
+		if errors.As(err, &fe) {
+			body.Field = fe.Field
+		}
+		return p.reply(log, statusFor(err), body), nil
+	}
+
+	if err := p.Faults.Maybe(ctx); err != nil {
+		log.Error("injected fault: failing the invocation", "error", err)
+		return events.APIGatewayProxyResponse{}, err
+	}
+
+	id, err := p.newID()
+	if err != nil {
+		log.Error("generating a question id", "error", err)
+		return p.reply(log, http.StatusInternalServerError, errorBody{Error: "internal error: could not assign a question id"}), nil
+	}
+	log = log.With("question_id", id)
+	q := questions.Question{ID: id, Email: sub.Email, Text: sub.QuestionText}
+	if err := p.store(ctx, q); err != nil {
+		var exists *types.ConditionalCheckFailedException
+		if errors.As(err, &exists) {
+			// A fresh random id already taken: a bug, not a visitor's or an outage's doing.
+			log.Error("question id already stored", errorAttr(err))
+			return p.reply(log, http.StatusInternalServerError, errorBody{Error: "internal error: the question could not be stored"}), nil
+		}
+		log.Error("storing the question", errorAttr(err))
+		return p.reply(log, http.StatusServiceUnavailable, errorBody{Error: "service unavailable: the question could not be stored, please retry later"}), nil
+	}
+	return p.reply(log, http.StatusCreated, created{QuestionID: id}), nil
+}
+
+// resource is the API resource the request was routed to; a hand-made event
+// (a test, a local runner) may carry only the path.
+func resource(req events.APIGatewayProxyRequest) string {
+	if req.Resource != "" {
+		return req.Resource
+	}
+	return req.Path
+}
+
+// decodeRequest checks the content type, undoes API Gateway's base64 encoding
+// and validates the submission.
+func decodeRequest(req events.APIGatewayProxyRequest) (questions.Submission, error) {
+	if !hasJSONContentType(req) {
+		return questions.Submission{}, errUnsupportedMediaType
+	}
+	body := []byte(req.Body)
+	if req.IsBase64Encoded {
+		// Refuse before decoding what cannot fit once decoded.
+		if len(req.Body) > base64.StdEncoding.EncodedLen(questions.MaxRequestBodySize) {
+			return questions.Submission{}, questions.ErrTooLarge
+		}
+		decoded, err := base64.StdEncoding.DecodeString(req.Body)
+		if err != nil {
+			return questions.Submission{}, errBadBase64
+		}
+		body = decoded
+	}
+	return questions.DecodeSubmission(body)
+}
+
+// hasJSONContentType requires every Content-Type the request carries, in
+// either header map and whatever the name's case, to be application/json;
+// JSON is UTF-8, so a charset parameter may only say so.
+func hasJSONContentType(req events.APIGatewayProxyRequest) bool {
+	var values []string
+	for name, v := range req.Headers {
+		if strings.EqualFold(name, "Content-Type") {
+			values = append(values, v)
+		}
+	}
+	for name, vs := range req.MultiValueHeaders {
+		if strings.EqualFold(name, "Content-Type") {
+			values = append(values, vs...)
+		}
+	}
+	if len(values) == 0 {
+		return false
+	}
+	for _, v := range values {
+		mediaType, params, err := mime.ParseMediaType(v)
+		if err != nil || mediaType != "application/json" {
+			return false
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+			return false
+		}
+	}
+	return true
+}
+
+// statusFor maps a rejection to its status code.
+func statusFor(err error) int {
+	switch {
+	case errors.Is(err, errUnsupportedMediaType):
+		return http.StatusUnsupportedMediaType
+	case errors.Is(err, questions.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, questions.ErrInvalid):
+		return http.StatusBadRequest
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+func (p *Post) newID() (string, error) {
+	if p.NewID != nil {
+		return p.NewID(), nil
+	}
+	id, err := uuid.NewRandom()
+	if err != nil {
+		return "", fmt.Errorf("generating a question id: %w", err)
+	}
+	return id.String(), nil
+}
+
+// store writes q once: the condition makes a second write with the same id
+// fail instead of overwriting a question.
+func (p *Post) store(ctx context.Context, q questions.Question) error {
+	_, err := p.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(p.Table),
+		Item: map[string]types.AttributeValue{
+			questions.AttrQuestionID:   &types.AttributeValueMemberS{Value: q.ID},
+			questions.AttrQuestionText: &types.AttributeValueMemberS{Value: q.Text},
+			questions.AttrUserEmail:    &types.AttributeValueMemberS{Value: q.Email},
+		},
+		ConditionExpression: aws.String("attribute_not_exists(" + questions.AttrQuestionID + ")"),
+	})
+	if err != nil {
+		return fmt.Errorf("putting question %s: %w", q.ID, err)
+	}
+	return nil
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+type created struct {
+	QuestionID string `json:"questionId"`
+}
+
+// reply builds a response with the JSON and CORS headers every answer
+// carries (a browser can only read an answer that has them) and logs its status.
+func (p *Post) reply(log *slog.Logger, status int, body any) events.APIGatewayProxyResponse {
+	origin := p.AllowedOrigin
+	if origin == "" {
+		origin = "*"
+	}
+	headers := map[string]string{
+		"Content-Type":                 "application/json",
+		"X-Content-Type-Options":       "nosniff",
+		"Access-Control-Allow-Origin":  origin,
+		"Access-Control-Allow-Headers": spec.CORSAllowHeaders,
+		"Access-Control-Allow-Methods": spec.CORSAllowMethods,
+	}
+	if origin != "*" {
+		headers["Vary"] = "Origin" // caches must not serve one origin's answer to another
+	}
+	resp := events.APIGatewayProxyResponse{StatusCode: status, Headers: headers}
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil { // unreachable: the bodies are structs of strings
+			log.Error("encoding response body", "error", err)
+			status, b = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+		}
+		resp.StatusCode, resp.Body = status, string(b)
+	}
+	attrs := []any{"status", status}
+	if eb, ok := body.(errorBody); ok {
+		attrs = append(attrs, "problem", eb.Error)
+		if eb.Field != "" {
+			attrs = append(attrs, "field", eb.Field)
+		}
+	}
+	log.Info("request answered", attrs...)
+	return resp
+}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -52,7 +51,11 @@ func NewPost(cfg aws.Config, getenv func(string) string) (*Post, error) {
 	if err != nil {
 		return nil, err
 	}
-	origin, err := allowedOrigin(getenv(lambdaenv.AllowedOrigin))
+	origin := getenv(lambdaenv.AllowedOrigin)
+	if origin == "" {
+		origin = lambdaenv.AnyOrigin
+	}
+	origin, err = lambdaenv.ParseOrigin(origin)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", lambdaenv.AllowedOrigin, err)
 	}
@@ -70,21 +73,6 @@ func NewPost(cfg aws.Config, getenv func(string) string) (*Post, error) {
 		p.Faults = tracing.NewFaultInjector(t.Faults, nil)
 	}
 	return p, nil
-}
-
-// allowedOrigin accepts "*" or a bare origin (scheme://host[:port]); the
-// value goes into a response header, so anything else is a configuration error.
-func allowedOrigin(raw string) (string, error) {
-	if raw == "" || raw == "*" {
-		return "*", nil
-	}
-	origin := strings.TrimSuffix(raw, "/") // a site URL with its trailing slash is still the origin
-	u, err := url.Parse(origin)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("%q must be * or an origin such as https://www.example.com", raw)
-	}
-	return origin, nil
 }
 
 // Errors of the HTTP layer, mapped to status codes in statusFor.

@@ -1,0 +1,470 @@
+package components
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/functions/questions"
+)
+
+// QuestionsAPIType is the component's type token.
+const QuestionsAPIType = "mysfits:questions:QuestionsApi"
+
+// Names that are part of the contract with the Mysfits site.
+const (
+	QuestionsPathPart = "questions" // POST {endpoint}/questions
+	StageName         = "prod"      // {endpoint} ends in /prod
+)
+
+const jsonContentType = "application/json"
+
+// Throttle limits the stage's steady request rate and burst, so a runaway
+// client cannot run up Lambda and DynamoDB costs.
+type Throttle struct {
+	RateLimit  float64 // requests per second
+	BurstLimit int
+}
+
+func (t Throttle) validate() error {
+	if t.RateLimit <= 0 || t.BurstLimit <= 0 {
+		return fmt.Errorf("throttle %g requests/s, burst %d: both must be greater than 0", t.RateLimit, t.BurstLimit)
+	}
+	return nil
+}
+
+// QuestionsAPIArgs configure the REST API in front of the post function.
+type QuestionsAPIArgs struct {
+	// Handler answers POST /questions through a Lambda proxy integration.
+	Handler *TracedGoFunction
+	// AllowedOrigin is "*" or the site's origin, for the CORS answers.
+	AllowedOrigin string
+	// Tracing turns on X-Ray tracing of the prod stage.
+	Tracing  bool
+	Throttle Throttle
+}
+
+// QuestionsAPI is a regional REST API with POST and OPTIONS on /questions,
+// body validation against the question model, CORS on every answer
+// including API Gateway's own errors, and a throttled, optionally traced
+// prod stage.
+type QuestionsAPI struct {
+	pulumi.ResourceState
+
+	RestAPIID    pulumi.StringOutput
+	ExecutionArn pulumi.StringOutput
+	StageName    pulumi.StringOutput
+	// Endpoint is https://{id}.execute-api.{region}.amazonaws.com/prod.
+	Endpoint pulumi.StringOutput
+	// DeploymentTrigger is the hash that redeploys the API when its
+	// definition changes.
+	DeploymentTrigger pulumi.StringOutput
+}
+
+// NewQuestionsAPI creates the API. Children are named from name; only
+// names scoped to the API itself (model, validator, stage) are fixed.
+func NewQuestionsAPI(ctx *pulumi.Context, name string, args *QuestionsAPIArgs, opts ...pulumi.ResourceOption) (*QuestionsAPI, error) {
+	if args == nil || args.Handler == nil {
+		return nil, fmt.Errorf("questions API %s: a handler function is required", name)
+	}
+	if err := errors.Join(checkOrigin(args.AllowedOrigin), args.Throttle.validate()); err != nil {
+		return nil, fmt.Errorf("questions API %s: %w", name, err)
+	}
+	shape, err := newAPIShape(args.AllowedOrigin)
+	if err != nil {
+		return nil, fmt.Errorf("questions API %s: %w", name, err)
+	}
+
+	api := &QuestionsAPI{}
+	if err := ctx.RegisterComponentResource(QuestionsAPIType, name, api, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(api)
+
+	restAPI, err := apigateway.NewRestApi(ctx, name, &apigateway.RestApiArgs{
+		Description:           pulumi.String("Mythical Mysfits questions: POST /" + QuestionsPathPart),
+		EndpointConfiguration: &apigateway.RestApiEndpointConfigurationArgs{Types: pulumi.String(shape.EndpointType)},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	restAPIID := restAPI.ID().ToStringOutput()
+	questionsResource, err := apigateway.NewResource(ctx, name+"-"+QuestionsPathPart, &apigateway.ResourceArgs{
+		RestApi:  restAPIID,
+		ParentId: restAPI.RootResourceId,
+		PathPart: pulumi.String(shape.PathPart),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	resourceID := questionsResource.ID().ToStringOutput()
+
+	// POST: the model rejects malformed bodies before they cost an invocation.
+	model, err := apigateway.NewModel(ctx, name+"-model", &apigateway.ModelArgs{
+		RestApi:     restAPIID,
+		Name:        pulumi.String(shape.Model.Name),
+		ContentType: pulumi.String(shape.Model.ContentType),
+		Schema:      pulumi.String(shape.Model.Schema),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	validator, err := apigateway.NewRequestValidator(ctx, name+"-validator", &apigateway.RequestValidatorArgs{
+		RestApi:                   restAPIID,
+		Name:                      pulumi.String(shape.Validator.Name),
+		ValidateRequestBody:       pulumi.Bool(shape.Validator.Body),
+		ValidateRequestParameters: pulumi.Bool(shape.Validator.Parameters),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	post, err := apigateway.NewMethod(ctx, name+"-post", &apigateway.MethodArgs{
+		RestApi:            restAPIID,
+		ResourceId:         resourceID,
+		HttpMethod:         pulumi.String(shape.Post.HTTPMethod),
+		Authorization:      pulumi.String(shape.Post.Authorization),
+		RequestValidatorId: validator.ID(),
+		RequestModels:      pulumi.StringMap{shape.Model.ContentType: model.Name},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	postIntegration, err := apigateway.NewIntegration(ctx, name+"-post-integration", &apigateway.IntegrationArgs{
+		RestApi:               restAPIID,
+		ResourceId:            resourceID,
+		HttpMethod:            post.HttpMethod,
+		Type:                  pulumi.String(shape.Post.IntegrationType),
+		IntegrationHttpMethod: pulumi.String(shape.Post.IntegrationHTTPMethod),
+		Uri:                   args.Handler.InvokeArn,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// OPTIONS: the CORS preflight, answered by API Gateway itself.
+	options, err := apigateway.NewMethod(ctx, name+"-options", &apigateway.MethodArgs{
+		RestApi:       restAPIID,
+		ResourceId:    resourceID,
+		HttpMethod:    pulumi.String(shape.Options.HTTPMethod),
+		Authorization: pulumi.String(shape.Options.Authorization),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	optionsIntegration, err := apigateway.NewIntegration(ctx, name+"-options-integration", &apigateway.IntegrationArgs{
+		RestApi:          restAPIID,
+		ResourceId:       resourceID,
+		HttpMethod:       options.HttpMethod,
+		Type:             pulumi.String(shape.Options.IntegrationType),
+		RequestTemplates: pulumi.ToStringMap(shape.Options.RequestTemplates),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	declared := map[string]bool{}
+	for header := range shape.Options.ResponseParameters {
+		declared[header] = true
+	}
+	optionsResponse, err := apigateway.NewMethodResponse(ctx, name+"-options-response", &apigateway.MethodResponseArgs{
+		RestApi:            restAPIID,
+		ResourceId:         resourceID,
+		HttpMethod:         options.HttpMethod,
+		StatusCode:         pulumi.String(shape.Options.StatusCode),
+		ResponseParameters: pulumi.ToBoolMap(declared),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	optionsIntegrationResponse, err := apigateway.NewIntegrationResponse(ctx, name+"-options-integration-response", &apigateway.IntegrationResponseArgs{
+		RestApi:            restAPIID,
+		ResourceId:         resourceID,
+		HttpMethod:         options.HttpMethod,
+		StatusCode:         optionsResponse.StatusCode,
+		ResponseParameters: pulumi.ToStringMap(shape.Options.ResponseParameters),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{optionsIntegration})) // the integration must exist first
+	if err != nil {
+		return nil, err
+	}
+
+	// API Gateway's own answers (validation errors, throttling, a failed
+	// invocation's 502) carry CORS headers too, so the page can read them.
+	deployed := []pulumi.Resource{model, validator, post, postIntegration, options, optionsIntegration, optionsResponse, optionsIntegrationResponse}
+	for _, gr := range shape.GatewayResponses {
+		response, err := apigateway.NewResponse(ctx, name+"-"+gr.logicalSuffix(), &apigateway.ResponseArgs{
+			RestApiId:          restAPIID,
+			ResponseType:       pulumi.String(gr.Type),
+			ResponseParameters: pulumi.ToStringMap(gr.Parameters),
+			ResponseTemplates:  pulumi.ToStringMap(gr.Templates),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		deployed = append(deployed, response)
+	}
+
+	// A deployment is a snapshot: the trigger replaces it whenever anything
+	// that defines the API changes, including the function it calls.
+	trigger := args.Handler.InvokeArn.ApplyT(shape.hash).(pulumi.StringOutput)
+	deployment, err := apigateway.NewDeployment(ctx, name+"-deployment", &apigateway.DeploymentArgs{
+		RestApi:     restAPIID,
+		Description: pulumi.String("Mythical Mysfits questions API"),
+		Triggers:    pulumi.StringMap{"api": trigger},
+	}, parent, pulumi.DependsOn(deployed))
+	if err != nil {
+		return nil, err
+	}
+	stage, err := apigateway.NewStage(ctx, name+"-"+StageName, &apigateway.StageArgs{
+		RestApi:            restAPIID,
+		Deployment:         deployment.ID(),
+		StageName:          pulumi.String(StageName),
+		XrayTracingEnabled: pulumi.Bool(args.Tracing),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := apigateway.NewMethodSettings(ctx, name+"-throttling", &apigateway.MethodSettingsArgs{
+		RestApi:    restAPIID,
+		StageName:  stage.StageName,
+		MethodPath: pulumi.String("*/*"),
+		Settings: &apigateway.MethodSettingsSettingsArgs{
+			ThrottlingRateLimit:  pulumi.Float64(args.Throttle.RateLimit),
+			ThrottlingBurstLimit: pulumi.Int(args.Throttle.BurstLimit),
+		},
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	// Only this API's POST /questions may invoke the function.
+	if _, err := lambda.NewPermission(ctx, name+"-invoke", &lambda.PermissionArgs{
+		Action:    pulumi.String("lambda:InvokeFunction"),
+		Function:  args.Handler.FunctionName,
+		Principal: pulumi.String("apigateway.amazonaws.com"),
+		SourceArn: pulumi.Sprintf("%s/*/%s/%s", restAPI.ExecutionArn, shape.Post.HTTPMethod, shape.PathPart),
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, parent)
+	api.RestAPIID = restAPIID
+	api.ExecutionArn = restAPI.ExecutionArn
+	api.StageName = stage.StageName
+	api.Endpoint = pulumi.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", restAPIID, region.Name(), stage.StageName)
+	api.DeploymentTrigger = trigger
+	if err := ctx.RegisterResourceOutputs(api, pulumi.Map{
+		"restApiId":         api.RestAPIID,
+		"executionArn":      api.ExecutionArn,
+		"stageName":         api.StageName,
+		"endpoint":          api.Endpoint,
+		"deploymentTrigger": api.DeploymentTrigger,
+	}); err != nil {
+		return nil, err
+	}
+	return api, nil
+}
+
+// apiShape is everything that defines the deployed API apart from the
+// function it calls. The resources are made from it and the deployment
+// trigger is its hash, so the two cannot disagree.
+type apiShape struct {
+	EndpointType     string
+	PathPart         string
+	Model            modelShape
+	Validator        validatorShape
+	Post             postShape
+	Options          optionsShape
+	GatewayResponses []gatewayResponseShape
+}
+
+type modelShape struct {
+	Name        string // API-scoped, alphanumeric
+	ContentType string
+	Schema      string
+}
+
+type validatorShape struct {
+	Name       string // API-scoped
+	Body       bool
+	Parameters bool
+}
+
+type postShape struct {
+	HTTPMethod            string
+	Authorization         string
+	IntegrationType       string
+	IntegrationHTTPMethod string
+}
+
+type optionsShape struct {
+	HTTPMethod       string
+	Authorization    string
+	IntegrationType  string
+	StatusCode       string
+	RequestTemplates map[string]string
+	// ResponseParameters maps method.response.header.* to quoted values.
+	ResponseParameters map[string]string
+}
+
+type gatewayResponseShape struct {
+	Type       string
+	Parameters map[string]string
+	Templates  map[string]string
+}
+
+// logicalSuffix turns DEFAULT_4XX into default-4xx for resource names.
+func (g gatewayResponseShape) logicalSuffix() string {
+	return strings.ToLower(strings.ReplaceAll(g.Type, "_", "-"))
+}
+
+// jsonSchema is the subset of JSON Schema draft 4 the question model uses.
+type jsonSchema struct {
+	Schema               string                `json:"$schema,omitempty"`
+	Title                string                `json:"title,omitempty"`
+	Type                 string                `json:"type"`
+	Required             []string              `json:"required,omitempty"`
+	AdditionalProperties *bool                 `json:"additionalProperties,omitempty"`
+	Properties           map[string]jsonSchema `json:"properties,omitempty"`
+	MaxLength            int                   `json:"maxLength,omitempty"`
+}
+
+// questionModelSchema mirrors questions.DecodeSubmission's outer rules; the
+// handler still checks everything (trimmed, e-mail shape, UTF-8, limits in
+// its own units) and gives the precise message.
+func questionModelSchema() (string, error) {
+	closed := false
+	schema := jsonSchema{
+		Schema:               "http://json-schema.org/draft-04/schema#",
+		Title:                "QuestionSubmission",
+		Type:                 "object",
+		Required:             []string{questions.FieldEmail, questions.FieldQuestionText},
+		AdditionalProperties: &closed,
+		Properties: map[string]jsonSchema{
+			questions.FieldEmail:        {Type: "string", MaxLength: questions.MaxEmailLength},
+			questions.FieldQuestionText: {Type: "string", MaxLength: questions.MaxQuestionRunes},
+		},
+	}
+	b, err := json.Marshal(schema)
+	if err != nil {
+		return "", fmt.Errorf("question model schema: %w", err)
+	}
+	return string(b), nil
+}
+
+// corsHeaders are the CORS answer headers and their values.
+func corsHeaders(origin string, preflight bool) map[string]string {
+	h := map[string]string{
+		"Access-Control-Allow-Origin":  origin,
+		"Access-Control-Allow-Headers": spec.CORSAllowHeaders,
+		"Access-Control-Allow-Methods": spec.CORSAllowMethods,
+	}
+	if preflight {
+		h["Access-Control-Max-Age"] = spec.CORSMaxAge
+	}
+	return h
+}
+
+// headerParameters turns headers into API Gateway response parameters:
+// prefix + header name -> the value as a quoted static string.
+func headerParameters(prefix string, headers map[string]string) map[string]string {
+	params := make(map[string]string, len(headers))
+	for name, value := range headers {
+		params[prefix+name] = "'" + value + "'"
+	}
+	return params
+}
+
+// gatewayErrorTemplate keeps API Gateway's own message in the {"error": ...}
+// shape the post function answers with; messageString is already quoted.
+const gatewayErrorTemplate = `{"error":$context.error.messageString}`
+
+func newAPIShape(origin string) (apiShape, error) {
+	schema, err := questionModelSchema()
+	if err != nil {
+		return apiShape{}, err
+	}
+	mockRequest, err := json.Marshal(map[string]int{"statusCode": http.StatusOK})
+	if err != nil {
+		return apiShape{}, err
+	}
+	// The validator's own message is only "Invalid request body"; say what
+	// the model expects instead.
+	badBody, err := json.Marshal(map[string]string{"error": fmt.Sprintf(
+		"invalid request body: send a JSON object with only the string fields %s (at most %d characters) and %s (at most %d characters)",
+		questions.FieldEmail, questions.MaxEmailLength, questions.FieldQuestionText, questions.MaxQuestionRunes)})
+	if err != nil {
+		return apiShape{}, err
+	}
+	errorHeaders := headerParameters("gatewayresponse.header.", corsHeaders(origin, false))
+	gatewayResponse := func(responseType, template string) gatewayResponseShape {
+		return gatewayResponseShape{
+			Type:       responseType,
+			Parameters: errorHeaders,
+			Templates:  map[string]string{jsonContentType: template},
+		}
+	}
+	return apiShape{
+		EndpointType: "REGIONAL",
+		PathPart:     QuestionsPathPart,
+		Model:        modelShape{Name: "QuestionSubmission", ContentType: jsonContentType, Schema: schema},
+		Validator:    validatorShape{Name: "question-body", Body: true},
+		Post: postShape{
+			HTTPMethod:            http.MethodPost,
+			Authorization:         "NONE",
+			IntegrationType:       "AWS_PROXY",
+			IntegrationHTTPMethod: http.MethodPost, // Lambda is always invoked with POST
+		},
+		Options: optionsShape{
+			HTTPMethod:         http.MethodOptions,
+			Authorization:      "NONE",
+			IntegrationType:    "MOCK",
+			StatusCode:         strconv.Itoa(http.StatusOK),
+			RequestTemplates:   map[string]string{jsonContentType: string(mockRequest)},
+			ResponseParameters: headerParameters("method.response.header.", corsHeaders(origin, true)),
+		},
+		GatewayResponses: []gatewayResponseShape{
+			gatewayResponse("DEFAULT_4XX", gatewayErrorTemplate),
+			gatewayResponse("DEFAULT_5XX", gatewayErrorTemplate),
+			// A more specific type replaces DEFAULT_4XX entirely, so it
+			// repeats the CORS headers.
+			gatewayResponse("BAD_REQUEST_BODY", string(badBody)),
+		},
+	}, nil
+}
+
+// hash is the deployment trigger: a digest of the shape and the URI of the
+// function behind POST. encoding/json sorts map keys, so it is stable.
+func (s apiShape) hash(integrationURI string) (string, error) {
+	b, err := json.Marshal(struct {
+		Shape          apiShape
+		IntegrationURI string
+	}{s, integrationURI})
+	if err != nil {
+		return "", fmt.Errorf("hashing the API definition: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// checkOrigin accepts what may go into Access-Control-Allow-Origin as is:
+// "*" or an origin in OriginOf's form.
+func checkOrigin(origin string) error {
+	canonical, err := lambdaenv.ParseOrigin(origin)
+	if err != nil {
+		return err
+	}
+	if canonical != origin {
+		return fmt.Errorf("%q must be written as %q", origin, canonical)
+	}
+	return nil
+}

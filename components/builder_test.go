@@ -1,0 +1,282 @@
+package components
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/base64"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// readBundle checks the bundle's hash against the file and returns the zip.
+func readBundle(t *testing.T, b Bundle) []byte {
+	t.Helper()
+	data, err := os.ReadFile(b.ZipPath)
+	if err != nil {
+		t.Fatalf("reading bundle: %v", err)
+	}
+	sum := sha256.Sum256(data)
+	if want := base64.StdEncoding.EncodeToString(sum[:]); b.SourceCodeHash != want {
+		t.Errorf("SourceCodeHash = %s, want base64 sha256 of the zip %s", b.SourceCodeHash, want)
+	}
+	return data
+}
+
+// bootstrapEntry checks the zip holds exactly one executable bootstrap with
+// the fixed timestamp and returns its contents.
+func bootstrapEntry(t *testing.T, data []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("bundle is not a zip: %v", err)
+	}
+	if len(zr.File) != 1 {
+		t.Fatalf("zip has %d entries, want exactly 1 (bootstrap)", len(zr.File))
+	}
+	f := zr.File[0]
+	if f.Name != "bootstrap" {
+		t.Errorf("entry name = %q, want bootstrap", f.Name)
+	}
+	if mode := f.Mode(); !mode.IsRegular() || mode.Perm() != 0o755 {
+		t.Errorf("entry mode = %v, want a regular file with mode 0755", mode)
+	}
+	if !f.Modified.Equal(zipModTime) {
+		t.Errorf("entry modified = %v, want the fixed %v", f.Modified, zipModTime)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		t.Fatalf("opening bootstrap: %v", err)
+	}
+	defer rc.Close()
+	body, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("reading bootstrap: %v", err)
+	}
+	return body
+}
+
+func requireLinuxARM64(t *testing.T, binary []byte) {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(binary))
+	if err != nil {
+		t.Fatalf("bootstrap is not an ELF binary: %v", err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.Class != elf.ELFCLASS64 {
+		t.Errorf("bootstrap is %v/%v, want EM_AARCH64/ELFCLASS64", f.Machine, f.Class)
+	}
+	if f.Section(".symtab") != nil {
+		t.Error("bootstrap has a symbol table: -ldflags=-s was not applied")
+	}
+	if ip := f.Section(".interp"); ip != nil {
+		t.Error("bootstrap asks for a dynamic loader: it must be static (CGO_ENABLED=0)")
+	}
+}
+
+// TestGoBuilderReproducible builds the real post function twice, each into
+// a fresh folder: the bundles must be byte-identical, or every `pulumi up`
+// would redeploy unchanged code.
+func TestGoBuilderReproducible(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	first, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, PostQuestionPackage)
+	if err != nil {
+		t.Fatalf("first build: %v", err)
+	}
+	second, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, PostQuestionPackage)
+	if err != nil {
+		t.Fatalf("second build: %v", err)
+	}
+	if filepath.Dir(first.ZipPath) == filepath.Dir(second.ZipPath) {
+		t.Fatalf("both builds used %s; each must get a fresh folder", filepath.Dir(first.ZipPath))
+	}
+	a, b := readBundle(t, first), readBundle(t, second)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("two builds of %s differ (%d and %d bytes)", PostQuestionPackage, len(a), len(b))
+	}
+	if first.SourceCodeHash != second.SourceCodeHash {
+		t.Errorf("source code hashes differ: %s and %s", first.SourceCodeHash, second.SourceCodeHash)
+	}
+	requireLinuxARM64(t, bootstrapEntry(t, a))
+	for _, bundle := range []Bundle{first, second} {
+		entries, err := os.ReadDir(filepath.Dir(bundle.ZipPath))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 1 {
+			t.Errorf("build folder %s holds %d files, want only the zip", filepath.Dir(bundle.ZipPath), len(entries))
+		}
+	}
+}
+
+// writeModule creates a throwaway module with one main package.
+func writeModule(t *testing.T, mainSource string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":            "module example.com/throwaway\n\ngo 1.22\n",
+		"cmd/hello/main.go": mainSource,
+	}
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestGoBuilderFindsModuleRootFromSubfolder(t *testing.T) {
+	t.Parallel()
+	module := writeModule(t, "package main\n\nfunc main() { println(\"hello\") }\n")
+	// Started in a subfolder, as a program may be: ./cmd/hello is still
+	// resolved from the module root.
+	b := GoBuilder{Dir: filepath.Join(module, "cmd"), TempDir: t.TempDir()}
+	bundle, err := b.Build(context.Background(), "./cmd/hello")
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	requireLinuxARM64(t, bootstrapEntry(t, readBundle(t, bundle)))
+}
+
+func TestGoBuilderErrors(t *testing.T) {
+	t.Parallel()
+	broken := writeModule(t, "package main\n\nfunc main() { undefinedThing() }\n")
+	tests := []struct {
+		name    string
+		builder GoBuilder
+		pkg     string
+		want    []string
+		exitErr bool
+	}{
+		{
+			name:    "compile error carries go build's stderr",
+			builder: GoBuilder{Dir: broken, TempDir: t.TempDir()},
+			pkg:     "./cmd/hello",
+			want:    []string{"building ./cmd/hello", "undefined: undefinedThing"},
+			exitErr: true,
+		},
+		{
+			name:    "missing package",
+			builder: GoBuilder{Dir: broken, TempDir: t.TempDir()},
+			pkg:     "./cmd/nothere",
+			want:    []string{"building ./cmd/nothere", "cmd/nothere"},
+			exitErr: true,
+		},
+		{
+			name:    "outside any module",
+			builder: GoBuilder{Dir: t.TempDir(), TempDir: t.TempDir()},
+			pkg:     "./cmd/hello",
+			want:    []string{"not inside a Go module"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.builder.Build(context.Background(), tt.pkg)
+			if err == nil {
+				t.Fatal("Build succeeded, want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			var exitErr *exec.ExitError
+			if tt.exitErr && !errors.As(err, &exitErr) {
+				t.Errorf("error %q does not wrap the go command's *exec.ExitError", err)
+			}
+		})
+	}
+}
+
+func TestGoBuilderHonoursContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := (GoBuilder{TempDir: t.TempDir()}).Build(ctx, PostQuestionPackage); err == nil {
+		t.Fatal("Build with a cancelled context succeeded")
+	}
+}
+
+func TestZipBootstrapIsDeterministic(t *testing.T) {
+	t.Parallel()
+	binary := bytes.Repeat([]byte("not really an executable "), 1000)
+	a, err := zipBootstrap(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := zipBootstrap(append([]byte(nil), binary...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatal("zipping the same binary twice gave different bytes")
+	}
+	if got := bootstrapEntry(t, a); !bytes.Equal(got, binary) {
+		t.Error("bootstrap entry does not round-trip")
+	}
+	c, err := zipBootstrap(append(binary, '!'))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a, c) {
+		t.Error("different binaries gave the same zip")
+	}
+}
+
+func TestMemoize(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	fail := atomic.Bool{}
+	memo := Memoize(BuildFunc(func(_ context.Context, pkg string) (Bundle, error) {
+		calls.Add(1)
+		if fail.Load() {
+			return Bundle{}, errors.New("boom")
+		}
+		return Bundle{ZipPath: "/bundles/" + pkg + ".zip", SourceCodeHash: "hash-" + pkg}, nil
+	}))
+
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := memo.Build(context.Background(), "./a")
+			if err != nil || b.SourceCodeHash != "hash-./a" {
+				t.Errorf("Build(./a) = %+v, %v", b, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("8 concurrent builds of one package ran the builder %d times, want 1", n)
+	}
+
+	fail.Store(true)
+	if _, err := memo.Build(context.Background(), "./b"); err == nil {
+		t.Fatal("failed build was not reported")
+	}
+	fail.Store(false)
+	if b, err := memo.Build(context.Background(), "./b"); err != nil || b.SourceCodeHash != "hash-./b" {
+		t.Fatalf("retry after a failure = %+v, %v; failures must not be cached", b, err)
+	}
+	if b, err := memo.Build(context.Background(), "./a"); err != nil || b.SourceCodeHash != "hash-./a" {
+		t.Fatalf("Build(./a) again = %+v, %v", b, err)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("builder ran %d times, want 3 (./a once, ./b failed then succeeded)", n)
+	}
+}

@@ -1,0 +1,198 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mysfits/mysfits-questions/components/spec"
+)
+
+// TracedGoFunctionType is the component's type token.
+const TracedGoFunctionType = "mysfits:questions:TracedGoFunction"
+
+// xrayWriteActions are what active tracing needs; X-Ray has no resource-level
+// permissions for them, so they are the one grant on "*".
+var xrayWriteActions = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+// logRetentionDays are the retention periods CloudWatch Logs accepts
+// (PutRetentionPolicy); "never expire" is deliberately not offered.
+var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// ValidLogRetention reports whether CloudWatch Logs accepts days as a
+// retention period.
+func ValidLogRetention(days int) bool { return slices.Contains(logRetentionDays, days) }
+
+// LogRetentionChoices lists the accepted retention periods, for messages.
+func LogRetentionChoices() string {
+	s := make([]string, len(logRetentionDays))
+	for i, d := range logRetentionDays {
+		s[i] = strconv.Itoa(d)
+	}
+	return strings.Join(s, ", ")
+}
+
+// maxFunctionTimeout is Lambda's limit.
+const maxFunctionTimeout = 15 * time.Minute
+
+// TracedGoFunctionArgs describe a Lambda function built from a Go main package.
+type TracedGoFunctionArgs struct {
+	// Package is the main package, relative to the module root
+	// (./functions/postquestion) or as an import path.
+	Package string
+	// Builder makes the deployment package; nil means GoBuilder{}.
+	Builder     Builder
+	Description string
+	Environment pulumi.StringMapInput
+	// Timeout is rounded to whole seconds by the caller; at most 15 minutes.
+	Timeout          time.Duration
+	LogRetentionDays int
+	// Statements are what the code itself needs. The component adds writes
+	// to its own log group and X-Ray, and nothing else.
+	Statements []PolicyStatement
+}
+
+func (a *TracedGoFunctionArgs) validate() error {
+	var errs []error
+	if a.Package == "" {
+		errs = append(errs, errors.New("package: required"))
+	}
+	if a.Timeout < time.Second || a.Timeout > maxFunctionTimeout || a.Timeout%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("timeout %s: must be whole seconds between 1s and %s", a.Timeout, maxFunctionTimeout))
+	}
+	if !ValidLogRetention(a.LogRetentionDays) {
+		errs = append(errs, fmt.Errorf("log retention %d days: must be one of %s", a.LogRetentionDays, LogRetentionChoices()))
+	}
+	for i, s := range a.Statements {
+		if len(s.Actions) == 0 || s.Resources == nil {
+			errs = append(errs, fmt.Errorf("statement %d: needs actions and resources", i))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// TracedGoFunction is a Lambda function on provided.al2023/arm64 with active
+// X-Ray tracing, its own least-privilege role and its own log group. It
+// builds its code during the program run, reproducibly, so an unchanged
+// package gives an unchanged function.
+type TracedGoFunction struct {
+	pulumi.ResourceState
+
+	FunctionName   pulumi.StringOutput
+	FunctionArn    pulumi.StringOutput
+	InvokeArn      pulumi.StringOutput
+	RoleArn        pulumi.StringOutput
+	LogGroupName   pulumi.StringOutput
+	SourceCodeHash pulumi.StringOutput
+}
+
+// NewTracedGoFunction builds args.Package and deploys it. Children are
+// named from name; none has a fixed physical name.
+func NewTracedGoFunction(ctx *pulumi.Context, name string, args *TracedGoFunctionArgs, opts ...pulumi.ResourceOption) (*TracedGoFunction, error) {
+	if args == nil {
+		return nil, fmt.Errorf("traced function %s: args are required", name)
+	}
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("traced function %s: %w", name, err)
+	}
+	fn := &TracedGoFunction{}
+	if err := ctx.RegisterComponentResource(TracedGoFunctionType, name, fn, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(fn)
+
+	builder := args.Builder
+	if builder == nil {
+		builder = GoBuilder{}
+	}
+	bundle, err := builder.Build(ctx.Context(), args.Package)
+	if err != nil {
+		return nil, fmt.Errorf("traced function %s: %w", name, err)
+	}
+	if bundle.ZipPath == "" || bundle.SourceCodeHash == "" {
+		return nil, fmt.Errorf("traced function %s: builder returned an incomplete bundle for %s", name, args.Package)
+	}
+
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	trust, err := assumeRolePolicy("lambda.amazonaws.com")
+	if err != nil {
+		return nil, fmt.Errorf("traced function %s: %w", name, err)
+	}
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		Description:      pulumi.String("Execution role of the " + name + " function"),
+		AssumeRolePolicy: pulumi.String(trust),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	statements := append(slices.Clone(args.Statements),
+		// The function logs to this group only (LoggingConfig below), so it
+		// needs no logs:CreateLogGroup and no access to other groups.
+		PolicyStatement{
+			Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			Resources: pulumi.StringArray{logs.Arn, pulumi.Sprintf("%s:*", logs.Arn)},
+		},
+		PolicyStatement{Actions: xrayWriteActions, Resources: pulumi.ToStringArray([]string{"*"})},
+	)
+	policy, err := iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{
+		Role:   role.Name,
+		Policy: permissionsPolicy(statements),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	function, err := lambda.NewFunction(ctx, name, &lambda.FunctionArgs{
+		Description:    pulumi.String(args.Description),
+		Role:           role.Arn,
+		Code:           pulumi.NewFileArchive(bundle.ZipPath),
+		SourceCodeHash: pulumi.String(bundle.SourceCodeHash),
+		Runtime:        pulumi.String(spec.FunctionRuntime),
+		Architectures:  pulumi.ToStringArray([]string{spec.FunctionArchitecture}),
+		Handler:        pulumi.String(spec.FunctionHandler),
+		MemorySize:     pulumi.Int(spec.FunctionMemoryMB),
+		Timeout:        pulumi.Int(int(args.Timeout / time.Second)),
+		Environment:    &lambda.FunctionEnvironmentArgs{Variables: args.Environment},
+		// Active at every stage: the stages differ in what else is traced.
+		TracingConfig: &lambda.FunctionTracingConfigArgs{Mode: pulumi.String("Active")},
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
+			LogFormat: pulumi.String("JSON"),
+			LogGroup:  logs.Name,
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{policy, logs})) // the first invocation can already log and trace
+	if err != nil {
+		return nil, err
+	}
+
+	fn.FunctionName = function.Name
+	fn.FunctionArn = function.Arn
+	fn.InvokeArn = function.InvokeArn
+	fn.RoleArn = role.Arn
+	fn.LogGroupName = logs.Name
+	fn.SourceCodeHash = pulumi.String(bundle.SourceCodeHash).ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(fn, pulumi.Map{
+		"functionName":   fn.FunctionName,
+		"functionArn":    fn.FunctionArn,
+		"invokeArn":      fn.InvokeArn,
+		"roleArn":        fn.RoleArn,
+		"logGroupName":   fn.LogGroupName,
+		"sourceCodeHash": fn.SourceCodeHash,
+	}); err != nil {
+		return nil, err
+	}
+	return fn, nil
+}

@@ -1,0 +1,257 @@
+// Package components holds the Pulumi components of the questions service:
+// QuestionsService, made of a QuestionsAPI in front of two TracedGoFunctions,
+// a DynamoDB table, an SNS topic and a dead-letter queue.
+package components
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/functions/questions"
+)
+
+// QuestionsServiceType is the component's type token.
+const QuestionsServiceType = "mysfits:questions:QuestionsService"
+
+// Packages of the two functions, relative to the module root.
+const (
+	PostQuestionPackage   = "./functions/postquestion"
+	ProcessStreamPackage  = "./functions/processstream"
+	reportBatchItemErrors = "ReportBatchItemFailures"
+)
+
+// QuestionsServiceArgs configure the service.
+type QuestionsServiceArgs struct {
+	// AdminEmail receives a notification per question (after confirming
+	// the SNS subscription).
+	AdminEmail string
+	// AllowedOrigin is "*" or the Mysfits site's origin.
+	AllowedOrigin string
+	// Tracing is the stage. Faults, when set, also size the post function's
+	// timeout below stage 3, so switching to stage 3 changes only the
+	// environment; they reach the functions at stage 3 only.
+	Tracing          lambdaenv.Tracing
+	Throttle         Throttle
+	LogRetentionDays int
+	// Builder builds the functions; nil means GoBuilder{}.
+	Builder Builder
+}
+
+// Validate checks the arguments with the same rules the functions apply.
+func (a *QuestionsServiceArgs) Validate() error {
+	var errs []error
+	if err := questions.ValidateEmail(a.AdminEmail); err != nil {
+		errs = append(errs, fmt.Errorf("admin e-mail: %w", err))
+	}
+	if err := checkOrigin(a.AllowedOrigin); err != nil {
+		errs = append(errs, fmt.Errorf("allowed origin: %w", err))
+	}
+	if !a.Tracing.Stage.Valid() {
+		errs = append(errs, fmt.Errorf("tracing stage %d: must be 1, 2 or 3", a.Tracing.Stage))
+	}
+	if a.Tracing.Stage.FaultInjection() || a.Tracing.Faults != (lambdaenv.Faults{}) {
+		if err := a.Tracing.Faults.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := a.Throttle.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if !ValidLogRetention(a.LogRetentionDays) {
+		errs = append(errs, fmt.Errorf("log retention %d days: must be one of %s", a.LogRetentionDays, LogRetentionChoices()))
+	}
+	return errors.Join(errs...)
+}
+
+// QuestionsService is the Contact Us backend: POST /questions stores a
+// question, the table's stream notifies the administrator by e-mail.
+type QuestionsService struct {
+	pulumi.ResourceState
+
+	APIEndpoint         pulumi.StringOutput
+	RestAPIID           pulumi.StringOutput
+	TableName           pulumi.StringOutput
+	TableArn            pulumi.StringOutput
+	TopicArn            pulumi.StringOutput
+	TopicName           pulumi.StringOutput
+	PostFunctionName    pulumi.StringOutput
+	ProcessFunctionName pulumi.StringOutput
+	DeadLetterQueueURL  pulumi.StringOutput
+	DeadLetterQueueArn  pulumi.StringOutput
+}
+
+// NewQuestionsService creates the service. Every child is named from name
+// and gets an engine-generated physical name, so stacks share an account.
+func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServiceArgs, opts ...pulumi.ResourceOption) (*QuestionsService, error) {
+	if args == nil {
+		return nil, fmt.Errorf("questions service %s: args are required", name)
+	}
+	if err := args.Validate(); err != nil {
+		return nil, fmt.Errorf("questions service %s: %w", name, err)
+	}
+	svc := &QuestionsService{}
+	if err := ctx.RegisterComponentResource(QuestionsServiceType, name, svc, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(svc)
+
+	table, err := dynamodb.NewTable(ctx, name+"-table", &dynamodb.TableArgs{
+		BillingMode: pulumi.String(spec.TableBillingMode),
+		HashKey:     pulumi.String(spec.TableHashKey),
+		Attributes: dynamodb.TableAttributeArray{&dynamodb.TableAttributeArgs{
+			Name: pulumi.String(spec.TableHashKey),
+			Type: pulumi.String(spec.TableHashKeyType),
+		}},
+		StreamEnabled:        pulumi.Bool(true),
+		StreamViewType:       pulumi.String(spec.TableStreamViewType),
+		ServerSideEncryption: &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true)},
+		PointInTimeRecovery:  &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	topic, err := sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
+		KmsMasterKeyId: pulumi.String("alias/aws/sns"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sns.NewTopicSubscription(ctx, name+"-admin-email", &sns.TopicSubscriptionArgs{
+		Topic:    topic.Arn,
+		Protocol: pulumi.String("email"),
+		Endpoint: pulumi.String(args.AdminEmail),
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	// Records the process function keeps failing on end up here, not lost.
+	deadLetters, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		MessageRetentionSeconds: pulumi.Int(int(spec.DeadLetterRetention / time.Second)),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	tracingVars := args.Tracing.Vars()
+	postEnv := pulumi.StringMap{
+		lambdaenv.TableName:     table.Name,
+		lambdaenv.AllowedOrigin: pulumi.String(args.AllowedOrigin),
+	}
+	processEnv := pulumi.StringMap{lambdaenv.TopicARN: topic.Arn}
+	for k, v := range tracingVars {
+		postEnv[k] = pulumi.String(v)
+		processEnv[k] = pulumi.String(v)
+	}
+
+	post, err := NewTracedGoFunction(ctx, name+"-post", &TracedGoFunctionArgs{
+		Package:          PostQuestionPackage,
+		Builder:          args.Builder,
+		Description:      "Stores a question posted to the Mythical Mysfits Contact Us form",
+		Environment:      postEnv,
+		Timeout:          spec.PostTimeout(args.Tracing.Faults.Delay),
+		LogRetentionDays: args.LogRetentionDays,
+		Statements: []PolicyStatement{
+			{Actions: []string{"dynamodb:PutItem"}, Resources: pulumi.StringArray{table.Arn}},
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	process, err := NewTracedGoFunction(ctx, name+"-process", &TracedGoFunctionArgs{
+		Package:          ProcessStreamPackage,
+		Builder:          args.Builder,
+		Description:      "Notifies the Mythical Mysfits administrator of new questions",
+		Environment:      processEnv,
+		Timeout:          spec.ProcessTimeout,
+		LogRetentionDays: args.LogRetentionDays,
+		Statements: []PolicyStatement{
+			// As SAM's DynamoDBStreamReadPolicy: the shard calls on this
+			// stream, ListStreams on the table's streams.
+			{
+				Actions:   []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+				Resources: pulumi.StringArray{table.StreamArn},
+			},
+			{Actions: []string{"dynamodb:ListStreams"}, Resources: pulumi.StringArray{pulumi.Sprintf("%s/stream/*", table.Arn)}},
+			{Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn}},
+			// The mapping's on-failure destination is sent with the function's role.
+			{Actions: []string{"sqs:SendMessage"}, Resources: pulumi.StringArray{deadLetters.Arn}},
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	stream := spec.QuestionsStream
+	var responseTypes pulumi.StringArray
+	if stream.ReportBatchFailures {
+		responseTypes = pulumi.StringArray{pulumi.String(reportBatchItemErrors)}
+	}
+	// Lambda checks the role can read the stream when the mapping is
+	// created. The mapping waits for the function (FunctionArn), and the
+	// function waits for its policy, so the policy is in place by then.
+	if _, err := lambda.NewEventSourceMapping(ctx, name+"-stream", &lambda.EventSourceMappingArgs{
+		EventSourceArn:                 table.StreamArn,
+		FunctionName:                   process.FunctionArn,
+		StartingPosition:               pulumi.String(stream.StartingPosition),
+		BatchSize:                      pulumi.Int(stream.BatchSize),
+		MaximumBatchingWindowInSeconds: pulumi.Int(int(stream.MaxBatchingWindow / time.Second)),
+		MaximumRetryAttempts:           pulumi.Int(stream.MaxRetryAttempts),
+		MaximumRecordAgeInSeconds:      pulumi.Int(int(stream.MaxRecordAge / time.Second)),
+		BisectBatchOnFunctionError:     pulumi.Bool(stream.BisectOnFunctionErr),
+		FunctionResponseTypes:          responseTypes,
+		ParallelizationFactor:          pulumi.Int(stream.ParallelizationFactor),
+		DestinationConfig: &lambda.EventSourceMappingDestinationConfigArgs{
+			OnFailure: &lambda.EventSourceMappingDestinationConfigOnFailureArgs{DestinationArn: deadLetters.Arn},
+		},
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	api, err := NewQuestionsAPI(ctx, name+"-api", &QuestionsAPIArgs{
+		Handler:       post,
+		AllowedOrigin: args.AllowedOrigin,
+		Tracing:       args.Tracing.Stage.APIGatewayTracing(),
+		Throttle:      args.Throttle,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	svc.APIEndpoint = api.Endpoint
+	svc.RestAPIID = api.RestAPIID
+	svc.TableName = table.Name
+	svc.TableArn = table.Arn
+	svc.TopicArn = topic.Arn
+	svc.TopicName = topic.Name
+	svc.PostFunctionName = post.FunctionName
+	svc.ProcessFunctionName = process.FunctionName
+	svc.DeadLetterQueueURL = deadLetters.Url
+	svc.DeadLetterQueueArn = deadLetters.Arn
+	if err := ctx.RegisterResourceOutputs(svc, pulumi.Map{
+		"apiEndpoint":         svc.APIEndpoint,
+		"restApiId":           svc.RestAPIID,
+		"tableName":           svc.TableName,
+		"tableArn":            svc.TableArn,
+		"topicArn":            svc.TopicArn,
+		"topicName":           svc.TopicName,
+		"postFunctionName":    svc.PostFunctionName,
+		"processFunctionName": svc.ProcessFunctionName,
+		"deadLetterQueueUrl":  svc.DeadLetterQueueURL,
+		"deadLetterQueueArn":  svc.DeadLetterQueueArn,
+	}); err != nil {
+		return nil, err
+	}
+	return svc, nil
+}

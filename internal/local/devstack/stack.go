@@ -1,0 +1,398 @@
+package devstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/functions/handlers"
+	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/internal/local/apigw"
+	"github.com/mysfits/mysfits-questions/internal/local/goaws"
+	"github.com/mysfits/mysfits-questions/internal/local/inbox"
+	"github.com/mysfits/mysfits-questions/internal/local/lambdalocal"
+	"github.com/mysfits/mysfits-questions/internal/local/provision"
+	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
+	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
+)
+
+// Config is one local deployment of the service.
+type Config struct {
+	// Tracing is what `pulumi config set stage/faultPercent/faultDelay` sets.
+	Tracing       lambdaenv.Tracing
+	AllowedOrigin string // "" = "*"
+	NamePrefix    string // resource names; "" = "mysfits-questions"
+
+	HTTPAddr string // the API and the page; "127.0.0.1:0" picks a port
+	XRayAddr string // the X-Ray daemon's UDP address
+
+	DynamoDBEndpoint string
+	GoAWSEndpoint    string
+
+	WebDir string // served at /; "" serves no page
+	// CheckpointFile keeps the stream position across restarts; "" = memory.
+	CheckpointFile string
+	// StreamRetry spaces the event source mapping's retries (of a failing
+	// batch, of stream reads during an outage); zero = the poller's default.
+	StreamRetry streampoller.Backoff
+
+	// Out is the console: one line per finished trace, each notification
+	// reaching the inbox, each batch sent to the dead-letter queue.
+	Out io.Writer
+	// Log receives the stack's own diagnostics; FunctionLog what the
+	// handlers log (CloudWatch Logs on AWS).
+	Log         *slog.Logger
+	FunctionLog io.Writer
+
+	// Hooks let tests observe what the console shows.
+	OnTrace        func(xraylocal.Trace)
+	OnNotification func(inbox.Notification)
+	OnDeadLetter   func(streampoller.OnFailureRecord)
+}
+
+// Stack is a running local deployment.
+type Stack struct {
+	cfg       Config
+	names     provision.Names
+	resources provision.Resources
+	endpoint  string
+	xrayAddr  string
+
+	createResources func(context.Context) (provision.Resources, error)
+	tracer          *xraylocal.Emitter
+
+	outMu  sync.Mutex
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	server *http.Server
+	errs   chan error
+}
+
+// Start creates the resources and starts the in-process parts. It returns
+// once the API is listening.
+func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	if !cfg.Tracing.Stage.Valid() {
+		return nil, fmt.Errorf("stage %d: must be 1, 2 or 3", cfg.Tracing.Stage)
+	}
+	if cfg.Tracing.Stage.FaultInjection() {
+		if err := cfg.Tracing.Faults.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.AllowedOrigin == "" {
+		cfg.AllowedOrigin = "*"
+	}
+	if cfg.NamePrefix == "" {
+		cfg.NamePrefix = "mysfits-questions"
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.FunctionLog == nil {
+		cfg.FunctionLog = io.Discard
+	}
+	s := &Stack{cfg: cfg, names: provision.NamesFor(cfg.NamePrefix), errs: make(chan error, 4)}
+
+	ddbCfg := awsConfig(cfg.DynamoDBEndpoint)
+	goawsCfg := awsConfig(cfg.GoAWSEndpoint)
+	queues := &goaws.Client{Endpoint: cfg.GoAWSEndpoint}
+	s.createResources = func(ctx context.Context) (provision.Resources, error) {
+		return provision.Create(ctx, dynamodb.NewFromConfig(ddbCfg), sns.NewFromConfig(goawsCfg), queues, s.names)
+	}
+	res, err := s.createResources(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("creating the resources: %w", err)
+	}
+	s.resources = res
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	ok := false
+	defer func() {
+		if !ok {
+			_ = s.Close()
+		}
+	}()
+
+	// X-Ray: the daemon first, so no segment of the first request is lost.
+	daemon, err := xraylocal.Listen(cfg.XRayAddr, xraylocal.DaemonConfig{OnTrace: s.trace, Log: cfg.Log})
+	if err != nil {
+		return nil, fmt.Errorf("%w (choose another port with --xray-port)", err)
+	}
+	s.xrayAddr = daemon.Addr().String()
+	s.goRun(func() error { return daemon.Run(runCtx) })
+	tracer, err := xraylocal.NewEmitter(s.xrayAddr)
+	if err != nil {
+		return nil, err
+	}
+	s.tracer = tracer
+
+	post, process, err := s.functions(ddbCfg, goawsCfg, tracer)
+	if err != nil {
+		return nil, err
+	}
+
+	poller, err := streampoller.New(streampoller.Config{
+		StreamARN:   res.StreamARN,
+		FunctionARN: process.ARN,
+		Mapping:     spec.QuestionsStream,
+		Streams:     dynamodbstreams.NewFromConfig(ddbCfg),
+		Process: func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			return lambdalocal.InvokeJSON[events.DynamoDBEvent, events.DynamoDBEventResponse](ctx, process, ev, lambdalocal.Upstream{})
+		},
+		OnFailure:   s.deadLetter(queues),
+		Retry:       cfg.StreamRetry,
+		Checkpoints: s.checkpoints(),
+		Log:         cfg.Log.With("component", "event source mapping"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.goRun(func() error { return poller.Run(runCtx) })
+	s.goRun(func() error {
+		inbox.Watch(runCtx, queues, res.InboxURL, s.notification, cfg.Log.With("component", "inbox"))
+		return nil
+	})
+
+	api := apigw.New(apigw.Config{
+		APIName: s.names.API, APIID: "local", AccountID: AccountID, Region: Region,
+		AllowedOrigin: cfg.AllowedOrigin,
+		Tracing:       cfg.Tracing.Stage.APIGatewayTracing(),
+		Tracer:        tracer,
+		Post:          post,
+		Log:           cfg.Log.With("component", "api gateway"),
+	})
+	listener, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("HTTP server: %w (choose another port with --http-port)", err)
+	}
+	s.endpoint = "http://" + listener.Addr().String()
+	s.server = &http.Server{Handler: s.routes(api), ReadHeaderTimeout: 10 * time.Second}
+	s.goRun(func() error {
+		if err := s.server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("HTTP server: %w", err)
+		}
+		return nil
+	})
+	ok = true
+	return s, nil
+}
+
+// awsConfig is the SDK configuration for a local service: fixed region and
+// dummy credentials, nothing read from the user's AWS profile.
+func awsConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}
+}
+
+// checkpoints keeps the stream position in the data folder, if any.
+func (s *Stack) checkpoints() streampoller.Checkpoints {
+	if s.cfg.CheckpointFile == "" {
+		return nil
+	}
+	c, err := streampoller.OpenFileCheckpoints(s.cfg.CheckpointFile)
+	if err != nil {
+		s.cfg.Log.Warn("stream checkpoints unreadable; reading the stream from its start", "error", err)
+		return nil
+	}
+	return c
+}
+
+// functions builds the two handlers from the environment the component
+// gives each function, wrapped as Lambda would run them.
+func (s *Stack) functions(ddbCfg, goawsCfg aws.Config, tracer *xraylocal.Emitter) (post, process *lambdalocal.Function, err error) {
+	t := s.cfg.Tracing
+	postEnv := t.Vars()
+	postEnv[lambdaenv.TableName] = s.resources.TableName
+	postEnv[lambdaenv.AllowedOrigin] = s.cfg.AllowedOrigin
+	processEnv := t.Vars()
+	processEnv[lambdaenv.TopicARN] = s.resources.TopicARN
+
+	functionLog := func(name string) *slog.Logger {
+		return slog.New(slog.NewJSONHandler(s.cfg.FunctionLog, nil)).With("function", name)
+	}
+	p, err := handlers.NewPost(ddbCfg, lookup(postEnv))
+	if err != nil {
+		return nil, nil, fmt.Errorf("post function: %w", err)
+	}
+	p.Log = functionLog(s.names.PostFunction)
+	n, err := handlers.NewNotify(goawsCfg, lookup(processEnv))
+	if err != nil {
+		return nil, nil, fmt.Errorf("process function: %w", err)
+	}
+	n.Log = functionLog(s.names.ProcessFunction)
+
+	post = &lambdalocal.Function{
+		Name: s.names.PostFunction, ARN: functionARN(s.names.PostFunction), Region: Region,
+		Handler: lambda.NewHandler(p.Handle), Timeout: spec.PostTimeout(t.Faults.Delay),
+		Tracer: tracer, Log: s.cfg.Log.With("component", "lambda"),
+	}
+	process = &lambdalocal.Function{
+		Name: s.names.ProcessFunction, ARN: functionARN(s.names.ProcessFunction), Region: Region,
+		Handler: lambda.NewHandler(n.Handle), Timeout: spec.ProcessTimeout,
+		Tracer: tracer, Log: s.cfg.Log.With("component", "lambda"),
+	}
+	return post, process, nil
+}
+
+func lookup(env map[string]string) func(string) string {
+	return func(name string) string { return env[name] }
+}
+
+func functionARN(name string) string {
+	return "arn:aws:lambda:" + Region + ":" + AccountID + ":function:" + name
+}
+
+// routes serves the API resource, the page's configuration and the page.
+func (s *Stack) routes(api http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(apigw.ResourcePath, api)
+	mux.Handle(apigw.ResourcePath+"/", api)
+	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(map[string]string{"questionsApiEndpoint": s.endpoint})
+	})
+	if s.cfg.WebDir != "" {
+		mux.Handle("/", http.FileServer(http.Dir(s.cfg.WebDir)))
+	}
+	return mux
+}
+
+// deadLetter sends a given-up batch to the dead-letter queue and shows it.
+func (s *Stack) deadLetter(queues *goaws.Client) streampoller.FailureFunc {
+	return func(ctx context.Context, rec streampoller.OnFailureRecord) error {
+		body, err := json.Marshal(rec)
+		if err != nil {
+			return fmt.Errorf("encoding the on-failure record: %w", err)
+		}
+		if _, err := queues.SendMessage(ctx, s.resources.DeadLetterURL, string(body)); err != nil {
+			return err
+		}
+		info := rec.DDBStreamBatchInfo
+		s.println(fmt.Sprintf("dead-letter  %s: %d record(s) of %s, sequence numbers %s..%s, now in queue %s",
+			rec.RequestContext.Condition, info.BatchSize, info.ShardID, info.StartSequenceNumber, info.EndSequenceNumber, s.names.DeadLetter))
+		if s.cfg.OnDeadLetter != nil {
+			s.cfg.OnDeadLetter(rec)
+		}
+		return nil
+	}
+}
+
+// trace prints a finished trace.
+func (s *Stack) trace(t xraylocal.Trace) {
+	s.println(t.String())
+	if s.cfg.OnTrace != nil {
+		s.cfg.OnTrace(t)
+	}
+}
+
+// notification prints what the administrator received: it is their inbox,
+// so the text is shown here, and only here.
+func (s *Stack) notification(n inbox.Notification) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "inbox  %q", n.Subject)
+	for _, line := range strings.Split(strings.TrimRight(n.Message, "\n"), "\n") {
+		b.WriteString("\n         | " + line)
+	}
+	s.println(b.String())
+	if s.cfg.OnNotification != nil {
+		s.cfg.OnNotification(n)
+	}
+}
+
+func (s *Stack) println(line string) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	fmt.Fprintf(s.cfg.Out, "%s %s\n", time.Now().Format("15:04:05"), line)
+}
+
+func (s *Stack) goRun(run func() error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := run(); err != nil {
+			s.errs <- err
+		}
+	}()
+}
+
+// Endpoint is the API's base URL, the local questionsApiEndpoint.
+func (s *Stack) Endpoint() string { return s.endpoint }
+
+// XRayAddr is the daemon's UDP address.
+func (s *Stack) XRayAddr() string { return s.xrayAddr }
+
+// Resources are the resources the stack created.
+func (s *Stack) Resources() provision.Resources { return s.resources }
+
+// Names are the resource and function names.
+func (s *Stack) Names() provision.Names { return s.names }
+
+// Err delivers a failure of a part that stopped on its own.
+func (s *Stack) Err() <-chan error { return s.errs }
+
+// Close stops the server (letting requests in flight finish), the poller,
+// the inbox and the daemon, which reports the traces still pending.
+func (s *Stack) Close() error {
+	var err error
+	if s.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = s.server.Shutdown(ctx)
+		cancel()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	if s.tracer != nil {
+		s.tracer.Close()
+	}
+	return err
+}
+
+// Reprovision creates the resources again where they are missing: GoAWS
+// keeps topics and queues in memory, so after it restarts (an outage test)
+// they must be made again. Names, and so ARNs and URLs, stay the same.
+func (s *Stack) Reprovision(ctx context.Context) error {
+	res, err := s.createResources(ctx)
+	if err != nil {
+		return fmt.Errorf("recreating the resources: %w", err)
+	}
+	if res != s.resources {
+		return fmt.Errorf("recreated resources %+v differ from the running ones %+v", res, s.resources)
+	}
+	return nil
+}
+
+// CheckpointPath is where a data folder keeps the stream position.
+func CheckpointPath(dataDir string) string {
+	if dataDir == "" {
+		return ""
+	}
+	return filepath.Join(dataDir, "stream-checkpoints.json")
+}

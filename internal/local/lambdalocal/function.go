@@ -1,0 +1,182 @@
+// Package lambdalocal invokes a Go Lambda handler the way the Lambda service
+// does: JSON payload in and out through aws-lambda-go's own handler
+// wrapper, the invocation context (request id, function ARN, deadline, trace
+// header), the timeout, panics turned into function errors, and the two
+// segments Lambda's active tracing records for every invocation.
+package lambdalocal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"runtime/debug"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-xray-sdk-go/xray"
+	"github.com/google/uuid"
+
+	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
+)
+
+// FunctionError is an invocation that failed inside the function: the
+// handler returned an error, panicked or timed out. Lambda reports it with
+// the X-Amz-Function-Error header; callers (API Gateway, the event source
+// mapping) treat it as a failed invocation.
+type FunctionError struct {
+	Type    string `json:"errorType"`
+	Message string `json:"errorMessage"`
+}
+
+func (e *FunctionError) Error() string { return e.Type + ": " + e.Message }
+
+// Upstream is the caller's place in a trace (API Gateway's segment); the
+// zero value makes Lambda start a new trace, as for a stream invocation.
+type Upstream struct {
+	TraceID  string
+	ParentID string
+}
+
+// Function is one deployed function.
+type Function struct {
+	Name    string
+	ARN     string
+	Region  string
+	Handler lambda.Handler // lambda.NewHandler(h.Handle)
+	Timeout time.Duration
+	// Tracer receives the Lambda segments and configures the X-Ray SDK for
+	// the handler; Lambda's active tracing is on at every stage.
+	Tracer *xraylocal.Emitter
+	Log    *slog.Logger // invocation failures; nil = slog.Default()
+}
+
+// Invoke runs one invocation and returns the handler's JSON response, or a
+// *FunctionError.
+func (f *Function) Invoke(ctx context.Context, payload []byte, up Upstream) ([]byte, error) {
+	requestID := uuid.NewString()
+	start := time.Now()
+	traceID := up.TraceID
+	if traceID == "" {
+		traceID = xraylocal.NewTraceID()
+	}
+	service := xraylocal.Segment{
+		Name: f.Name, ID: xraylocal.NewSegmentID(), TraceID: traceID, ParentID: up.ParentID,
+		Origin: xraylocal.OriginLambda, StartTime: xraylocal.Epoch(start),
+		AWS: map[string]any{"request_id": requestID},
+	}
+	function := xraylocal.Segment{
+		Name: f.Name, ID: xraylocal.NewSegmentID(), TraceID: traceID, ParentID: service.ID,
+		Origin: xraylocal.OriginLambdaFunction, StartTime: xraylocal.Epoch(start),
+		AWS: map[string]any{"function_arn": f.ARN, "resource_names": []string{f.Name}},
+	}
+
+	invokeCtx, cancel := context.WithDeadline(ctx, start.Add(f.Timeout))
+	defer cancel()
+	invokeCtx = lambdacontext.NewContext(invokeCtx, &lambdacontext.LambdaContext{
+		AwsRequestID:       requestID,
+		InvokedFunctionArn: f.ARN,
+	})
+	// What the Lambda runtime gives the handler: the trace header from which
+	// the SDK builds its facade segment, here with the function segment as
+	// parent of every subsegment.
+	invokeCtx = context.WithValue(invokeCtx, xray.LambdaTraceHeaderKey, xraylocal.TraceHeader(traceID, function.ID))
+	if f.Tracer != nil {
+		invokeCtx = f.Tracer.SDKContext(invokeCtx)
+	}
+
+	out, err := f.run(ctx, invokeCtx, payload)
+
+	end := xraylocal.Epoch(time.Now())
+	function.EndTime, service.EndTime = end, end
+	service.SetHTTPStatus(200) // the Invoke call itself succeeded
+	var fnErr *FunctionError
+	if errors.As(err, &fnErr) {
+		function.Fault = true
+		function.Cause = &xraylocal.Cause{Exceptions: []xraylocal.Exception{{
+			ID: xraylocal.NewSegmentID(), Type: fnErr.Type, Message: fnErr.Message,
+		}}}
+		f.log().Info("function error", "function", f.Name, "request_id", requestID, "error_type", fnErr.Type)
+	}
+	if f.Tracer != nil {
+		for _, s := range []xraylocal.Segment{function, service} {
+			if emitErr := f.Tracer.Emit(s); emitErr != nil {
+				f.log().Warn("X-Ray segment lost", "function", f.Name, "error", emitErr)
+			}
+		}
+	}
+	return out, err
+}
+
+type result struct {
+	out []byte
+	err error
+}
+
+// run calls the handler in its own goroutine so a handler that ignores its
+// context still ends the invocation at the timeout, as Lambda does.
+func (f *Function) run(callerCtx, ctx context.Context, payload []byte) ([]byte, error) {
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				f.log().Error("handler panicked", "function", f.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				done <- result{err: &FunctionError{Type: "Runtime.GoPanic", Message: fmt.Sprint(r)}}
+			}
+		}()
+		out, err := f.Handler.Invoke(ctx, payload)
+		if err != nil {
+			done <- result{err: &FunctionError{Type: errorType(err), Message: err.Error()}}
+			return
+		}
+		done <- result{out: out}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done(): // the invocation's deadline or the caller gone
+		if callerCtx.Err() != nil {
+			return nil, fmt.Errorf("invoking %s: %w", f.Name, callerCtx.Err())
+		}
+		return nil, &FunctionError{Type: "Runtime.Timeout",
+			Message: fmt.Sprintf("Task timed out after %.2f seconds", f.Timeout.Seconds())}
+	}
+}
+
+// errorType is what aws-lambda-go reports as errorType: the error's Go type
+// name without the pointer.
+func errorType(err error) string {
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
+}
+
+func (f *Function) log() *slog.Logger {
+	if f.Log != nil {
+		return f.Log
+	}
+	return slog.Default()
+}
+
+// InvokeJSON marshals in, invokes and unmarshals the response into out: the
+// round trip through JSON that every real invocation makes.
+func InvokeJSON[In, Out any](ctx context.Context, f *Function, in In, up Upstream) (Out, error) {
+	var out Out
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return out, fmt.Errorf("encoding the %s event: %w", f.Name, err)
+	}
+	resp, err := f.Invoke(ctx, payload, up)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(resp, &out); err != nil {
+		return out, fmt.Errorf("%s returned a response that is not a %T: %w", f.Name, out, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,180 @@
+// Package provision creates the questions service's resources on the local
+// services, from the same settings (components/spec) the Pulumi component
+// applies: the table with its stream, the topic, the administrator's inbox
+// queue subscribed to it, and the dead-letter queue of the stream mapping.
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/mysfits/mysfits-questions/components/spec"
+)
+
+// Names of the local resources. On AWS Pulumi derives physical names from
+// the component name; locally they derive from a prefix.
+type Names struct {
+	Table, Topic, Inbox, DeadLetter string
+	PostFunction, ProcessFunction   string
+	API                             string
+}
+
+// NamesFor returns the names for prefix ("mysfits-questions").
+func NamesFor(prefix string) Names {
+	return Names{
+		Table:           prefix + "-questions",
+		Topic:           prefix + "-notifications",
+		Inbox:           prefix + "-admin-inbox",
+		DeadLetter:      prefix + "-stream-dlq",
+		PostFunction:    prefix + "-post",
+		ProcessFunction: prefix + "-process",
+		API:             prefix,
+	}
+}
+
+// Resources are what Create made.
+type Resources struct {
+	TableName, TableARN, StreamARN string
+	TopicARN                       string
+	InboxURL, InboxARN             string
+	DeadLetterURL, DeadLetterARN   string
+}
+
+// Table is the part of the DynamoDB client Create uses.
+type Table interface {
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	UpdateTable(ctx context.Context, in *dynamodb.UpdateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateTableOutput, error)
+}
+
+// Topics is the part of the SNS client Create uses.
+type Topics interface {
+	CreateTopic(ctx context.Context, in *sns.CreateTopicInput, optFns ...func(*sns.Options)) (*sns.CreateTopicOutput, error)
+	Subscribe(ctx context.Context, in *sns.SubscribeInput, optFns ...func(*sns.Options)) (*sns.SubscribeOutput, error)
+}
+
+// Queues is the part of the SQS client Create uses.
+type Queues interface {
+	CreateQueue(ctx context.Context, name string, attributes map[string]string) (string, error)
+	QueueARN(ctx context.Context, queueURL string) (string, error)
+}
+
+var (
+	_ Table  = (*dynamodb.Client)(nil)
+	_ Topics = (*sns.Client)(nil)
+)
+
+// Create makes every resource, reusing what already exists (a table kept in
+// a data folder), so it can run at every start.
+func Create(ctx context.Context, db Table, topics Topics, queues Queues, n Names) (Resources, error) {
+	r := Resources{TableName: n.Table}
+	var err error
+	if r.TableARN, r.StreamARN, err = table(ctx, db, n.Table); err != nil {
+		return Resources{}, err
+	}
+	topic, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(n.Topic)})
+	if err != nil {
+		return Resources{}, fmt.Errorf("creating topic %s: %w", n.Topic, err)
+	}
+	r.TopicARN = aws.ToString(topic.TopicArn)
+
+	// The dead-letter queue keeps failed batches as long as the component's.
+	retention := strconv.Itoa(int(spec.DeadLetterRetention / time.Second))
+	if r.DeadLetterURL, err = queues.CreateQueue(ctx, n.DeadLetter, map[string]string{"MessageRetentionPeriod": retention}); err != nil {
+		return Resources{}, err
+	}
+	if r.DeadLetterARN, err = queues.QueueARN(ctx, r.DeadLetterURL); err != nil {
+		return Resources{}, err
+	}
+	if r.InboxURL, err = queues.CreateQueue(ctx, n.Inbox, nil); err != nil {
+		return Resources{}, err
+	}
+	if r.InboxARN, err = queues.QueueARN(ctx, r.InboxURL); err != nil {
+		return Resources{}, err
+	}
+	// Raw delivery off: the inbox gets the SNS envelope with the subject,
+	// what an e-mail subscriber sees.
+	if _, err := topics.Subscribe(ctx, &sns.SubscribeInput{
+		TopicArn:              topic.TopicArn,
+		Protocol:              aws.String("sqs"),
+		Endpoint:              aws.String(r.InboxARN),
+		Attributes:            map[string]string{"RawMessageDelivery": "false"},
+		ReturnSubscriptionArn: true,
+	}); err != nil {
+		return Resources{}, fmt.Errorf("subscribing the inbox to %s: %w", n.Topic, err)
+	}
+	return r, nil
+}
+
+// table creates the table as the component defines it, or checks the one
+// that exists, and returns its ARN and stream ARN.
+func table(ctx context.Context, db Table, name string) (tableARN, streamARN string, err error) {
+	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String(name),
+		AttributeDefinitions: []types.AttributeDefinition{{
+			AttributeName: aws.String(spec.TableHashKey),
+			AttributeType: types.ScalarAttributeType(spec.TableHashKeyType),
+		}},
+		KeySchema: []types.KeySchemaElement{{
+			AttributeName: aws.String(spec.TableHashKey),
+			KeyType:       types.KeyTypeHash,
+		}},
+		BillingMode: types.BillingMode(spec.TableBillingMode),
+		StreamSpecification: &types.StreamSpecification{
+			StreamEnabled:  aws.Bool(true),
+			StreamViewType: types.StreamViewType(spec.TableStreamViewType),
+		},
+	})
+	var exists *types.ResourceInUseException
+	if err != nil && !errors.As(err, &exists) {
+		return "", "", fmt.Errorf("creating table %s: %w", name, err)
+	}
+	for {
+		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			return "", "", fmt.Errorf("describing table %s: %w", name, err)
+		}
+		t := out.Table
+		if err := checkKey(t); err != nil {
+			return "", "", fmt.Errorf("table %s: %w", name, err)
+		}
+		if s := t.StreamSpecification; s == nil || !aws.ToBool(s.StreamEnabled) {
+			// A table from an older data folder: switch its stream on.
+			if _, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{
+				TableName: aws.String(name),
+				StreamSpecification: &types.StreamSpecification{
+					StreamEnabled:  aws.Bool(true),
+					StreamViewType: types.StreamViewType(spec.TableStreamViewType),
+				},
+			}); err != nil {
+				return "", "", fmt.Errorf("enabling the stream of table %s: %w", name, err)
+			}
+			continue
+		} else if string(s.StreamViewType) != spec.TableStreamViewType {
+			return "", "", fmt.Errorf("table %s has stream view %s, not %s: delete the data folder or the table", name, s.StreamViewType, spec.TableStreamViewType)
+		}
+		if t.TableStatus == types.TableStatusActive && t.LatestStreamArn != nil {
+			return aws.ToString(t.TableArn), aws.ToString(t.LatestStreamArn), nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", "", ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func checkKey(t *types.TableDescription) error {
+	if len(t.KeySchema) != 1 || aws.ToString(t.KeySchema[0].AttributeName) != spec.TableHashKey || t.KeySchema[0].KeyType != types.KeyTypeHash {
+		return fmt.Errorf("its key is not %s (HASH): delete the data folder or the table", spec.TableHashKey)
+	}
+	return nil
+}

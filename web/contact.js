@@ -37,7 +37,8 @@ async function readableError(response) {
     return "Sorry, we could not take your question right now (" + response.status +
       (detail ? ": " + detail : "") + "). Please try again in a moment.";
   }
-  return "Please check your question: " + (detail || response.statusText || "it was rejected") + ".";
+  // Not "check your question": the field at fault is often the e-mail.
+  return "Your question was not sent: " + (detail || response.statusText || "it was rejected") + ".";
 }
 
 form.addEventListener("submit", async (event) => {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -95,6 +96,10 @@ func startStack(t *testing.T, tr lambdaenv.Tracing) (*Stack, *observed) {
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	obs := &observed{}
+	root, err := FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var console bytes.Buffer
 	var consoleMu sync.Mutex
 	stack, err := Start(context.Background(), Config{
@@ -104,6 +109,7 @@ func startStack(t *testing.T, tr lambdaenv.Tracing) (*Stack, *observed) {
 		XRayAddr:         "127.0.0.1:0",
 		DynamoDBEndpoint: services.DynamoDBEndpoint,
 		GoAWSEndpoint:    services.GoAWSEndpoint,
+		WebDir:           filepath.Join(root, "web"), // the Contact Us page, as `make dev` serves it
 		Out:              lockedWriter{&consoleMu, &console},
 		Log:              slog.New(slog.NewTextHandler(io.MultiWriter(obs, t.Output()), nil)),
 		FunctionLog:      io.MultiWriter(obs, t.Output()),

@@ -1194,3 +1194,134 @@ func TestProjectFiles(t *testing.T) {
 		t.Errorf("dev stack settings = %+v, want %s at stage 1", s, testEmail)
 	}
 }
+
+// ---- security -----------------------------------------------------------------
+
+// TestLeastPrivilege: the only IAM in the stack is one role per function
+// with one inline policy; every resource a policy names is an exact ARN of
+// this stack's resources (or, where AWS has no exact ARN to name, the
+// sub-resources of one: a log group's streams, a table's streams for
+// ListStreams); only X-Ray writes use "*"; no action has a wildcard.
+func TestLeastPrivilege(t *testing.T) {
+	t.Parallel()
+	c := mustRun(t, "dev", baseConfig(3)).cloud
+	for _, typ := range []string{"aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policy:Policy",
+		"aws:iam/policyAttachment:PolicyAttachment", "aws:iam/user:User", "aws:iam/group:Group", "aws:iam/instanceProfile:InstanceProfile"} {
+		if rs := c.ofType(typ); len(rs) != 0 {
+			t.Errorf("%d %s resources, want none: permissions come from each function's inline policy", len(rs), typ)
+		}
+	}
+	roles, policies := c.ofType("aws:iam/role:Role"), c.ofType("aws:iam/rolePolicy:RolePolicy")
+	if len(roles) != 2 || len(policies) != 2 {
+		t.Fatalf("%d roles and %d role policies, want one of each per function", len(roles), len(policies))
+	}
+	for _, r := range roles {
+		for _, k := range []string{"managedPolicyArns", "inlinePolicies", "permissionsBoundary"} {
+			if v, ok := r.Inputs[k]; ok && v != nil && fmt.Sprint(v) != "[]" {
+				t.Errorf("role %s sets %s = %v", r.Name, k, v)
+			}
+		}
+	}
+
+	table := c.get(t, "aws:dynamodb/table:Table", "questions-table")
+	tableArn := str(t, table.State, "arn")
+	exact := map[string]bool{
+		tableArn:                         true,
+		str(t, table.State, "streamArn"): true,
+		str(t, c.get(t, "aws:sns/topic:Topic", "questions-topic").State, "arn"): true,
+		str(t, c.get(t, "aws:sqs/queue:Queue", "questions-dlq").State, "arn"):   true,
+	}
+	subResources := map[string]bool{tableArn + "/stream/*": true}
+	for _, g := range c.ofType("aws:cloudwatch/logGroup:LogGroup") {
+		arn := str(t, g.State, "arn")
+		exact[arn] = true
+		subResources[arn+":*"] = true
+	}
+	xray := []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+	for _, p := range policies {
+		for _, s := range parsePolicy(t, str(t, p.Inputs, "policy")) {
+			if s.Effect != "Allow" || s.Principal != nil {
+				t.Errorf("%s: statement %s, want Allow statements without a principal", p.Name, s)
+			}
+			for _, a := range s.Action {
+				if strings.Contains(a, "*") {
+					t.Errorf("%s grants wildcard action %s", p.Name, a)
+				}
+			}
+			for _, r := range s.Resource {
+				switch {
+				case r == "*":
+					if !slices.Equal(s.Action, xray) {
+						t.Errorf("%s grants %v on *: only X-Ray writes may", p.Name, s.Action)
+					}
+				case exact[r]:
+				case subResources[r]:
+					if !slices.Contains(s.Action, "dynamodb:ListStreams") && !slices.Contains(s.Action, "logs:PutLogEvents") {
+						t.Errorf("%s grants %v on %s", p.Name, s.Action, r)
+					}
+				default:
+					t.Errorf("%s names %s, not an exact ARN of this stack", p.Name, r)
+				}
+			}
+		}
+	}
+}
+
+// TestCORSOriginAgrees: wherever the stack states the CORS origin (the
+// preflight's MOCK answer and its declared headers, every gateway response,
+// the post function's ALLOWED_ORIGIN, the export), it is the same one: the
+// main site's when mysfitsStack or allowedOrigin says so, "*" otherwise.
+func TestCORSOriginAgrees(t *testing.T) {
+	t.Parallel()
+	const mainStack = "mysfits/mysfits-site/prod"
+	tests := []struct {
+		name   string
+		change func(cfg map[string]string, c *mockCloud)
+		want   string
+	}{
+		{"default", func(cfg map[string]string, _ *mockCloud) { delete(cfg, keyAllowedOrigin) }, "*"},
+		{"allowedOrigin", func(cfg map[string]string, _ *mockCloud) { cfg[keyAllowedOrigin] = "https://www.mysfits.example/" }, "https://www.mysfits.example"},
+		{"mysfitsStack", func(cfg map[string]string, c *mockCloud) {
+			delete(cfg, keyAllowedOrigin)
+			cfg[keyMysfitsStack] = mainStack
+			c.stackOutputs[mainStack] = map[string]any{"websiteUrl": "https://site.mysfits.example/index.html"}
+		}, "https://site.mysfits.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newMockCloud("dev")
+			cfg := baseConfig(2)
+			tt.change(cfg, c)
+			run := runProgram(t, c, cfg, nil)
+			if run.err != nil {
+				t.Fatalf("program failed: %v", run.err)
+			}
+			stated := map[string]string{
+				"export questionsAllowedOrigin": fmt.Sprint(run.exports["questionsAllowedOrigin"]),
+				"post function " + lambdaenv.AllowedOrigin: stringMap(t, c.get(t, "aws:lambda/function:Function", "questions-post").Inputs,
+					"environment", "variables")[lambdaenv.AllowedOrigin],
+			}
+			const header = "Access-Control-Allow-Origin"
+			preflight := c.get(t, "aws:apigateway/integrationResponse:IntegrationResponse", "questions-api-options-integration-response")
+			stated["preflight"] = strings.Trim(str(t, preflight.Inputs, "responseParameters", "method.response.header."+header), "'")
+			declared := c.get(t, "aws:apigateway/methodResponse:MethodResponse", "questions-api-options-response")
+			if field(declared.Inputs, "responseParameters", "method.response.header."+header) != true {
+				t.Errorf("the preflight method response does not declare %s", header)
+			}
+			responses := c.ofType("aws:apigateway/response:Response")
+			if len(responses) == 0 {
+				t.Fatal("no gateway responses")
+			}
+			for _, g := range responses {
+				v, _ := field(g.Inputs, "responseParameters", "gatewayresponse.header."+header).(string)
+				stated["gateway response "+str(t, g.Inputs, "responseType")] = strings.Trim(v, "'")
+			}
+			for where, got := range stated {
+				if got != tt.want {
+					t.Errorf("%s states origin %q, want %q", where, got, tt.want)
+				}
+			}
+		})
+	}
+}

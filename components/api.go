@@ -17,7 +17,6 @@ import (
 
 	"github.com/mysfits/mysfits-questions/components/spec"
 	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
 )
 
 // QuestionsAPIType is the component's type token.
@@ -327,40 +326,6 @@ func (g gatewayResponseShape) logicalSuffix() string {
 	return strings.ToLower(strings.ReplaceAll(g.Type, "_", "-"))
 }
 
-// jsonSchema is the subset of JSON Schema draft 4 the question model uses.
-type jsonSchema struct {
-	Schema               string                `json:"$schema,omitempty"`
-	Title                string                `json:"title,omitempty"`
-	Type                 string                `json:"type"`
-	Required             []string              `json:"required,omitempty"`
-	AdditionalProperties *bool                 `json:"additionalProperties,omitempty"`
-	Properties           map[string]jsonSchema `json:"properties,omitempty"`
-	MaxLength            int                   `json:"maxLength,omitempty"`
-}
-
-// questionModelSchema mirrors questions.DecodeSubmission's outer rules; the
-// handler still checks everything (trimmed, e-mail shape, UTF-8, limits in
-// its own units) and gives the precise message.
-func questionModelSchema() (string, error) {
-	closed := false
-	schema := jsonSchema{
-		Schema:               "http://json-schema.org/draft-04/schema#",
-		Title:                "QuestionSubmission",
-		Type:                 "object",
-		Required:             []string{questions.FieldEmail, questions.FieldQuestionText},
-		AdditionalProperties: &closed,
-		Properties: map[string]jsonSchema{
-			questions.FieldEmail:        {Type: "string", MaxLength: questions.MaxEmailLength},
-			questions.FieldQuestionText: {Type: "string", MaxLength: questions.MaxQuestionRunes},
-		},
-	}
-	b, err := json.Marshal(schema)
-	if err != nil {
-		return "", fmt.Errorf("question model schema: %w", err)
-	}
-	return string(b), nil
-}
-
 // corsHeaders are the CORS answer headers and their values.
 func corsHeaders(origin string, preflight bool) map[string]string {
 	h := map[string]string{
@@ -389,7 +354,7 @@ func headerParameters(prefix string, headers map[string]string) map[string]strin
 const gatewayErrorTemplate = `{"error":$context.error.messageString}`
 
 func newAPIShape(origin string) (apiShape, error) {
-	schema, err := questionModelSchema()
+	schema, err := spec.QuestionModelSchema()
 	if err != nil {
 		return apiShape{}, err
 	}
@@ -397,11 +362,8 @@ func newAPIShape(origin string) (apiShape, error) {
 	if err != nil {
 		return apiShape{}, err
 	}
-	// The validator's own message is only "Invalid request body"; say what
-	// the model expects instead.
-	badBody, err := json.Marshal(map[string]string{"error": fmt.Sprintf(
-		"invalid request body: send a JSON object with only the string fields %s (at most %d characters) and %s (at most %d characters)",
-		questions.FieldEmail, questions.MaxEmailLength, questions.FieldQuestionText, questions.MaxQuestionRunes)})
+	// The local API Gateway answers a failed validation with the same body.
+	badBody, err := json.Marshal(map[string]string{"error": spec.BadRequestBodyMessage()})
 	if err != nil {
 		return apiShape{}, err
 	}
@@ -416,7 +378,7 @@ func newAPIShape(origin string) (apiShape, error) {
 	return apiShape{
 		EndpointType: "REGIONAL",
 		PathPart:     QuestionsPathPart,
-		Model:        modelShape{Name: "QuestionSubmission", ContentType: jsonContentType, Schema: schema},
+		Model:        modelShape{Name: spec.QuestionModelName, ContentType: spec.QuestionModelContentType, Schema: schema},
 		Validator:    validatorShape{Name: "question-body", Body: true},
 		Post: postShape{
 			HTTPMethod:            http.MethodPost,

@@ -63,6 +63,36 @@ func TestQuestionModelSchema(t *testing.T) {
 	}
 }
 
+// The deployed model and BAD_REQUEST_BODY answer are the shared ones the
+// local API Gateway applies, so the two cannot drift apart.
+func TestAPIShapeUsesTheSharedModel(t *testing.T) {
+	t.Parallel()
+	s := mustShape(t, "*")
+	schema, err := spec.QuestionModelSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Model != (modelShape{Name: spec.QuestionModelName, ContentType: spec.QuestionModelContentType, Schema: schema}) {
+		t.Errorf("model = %+v, want the shared %s schema for %s", s.Model, spec.QuestionModelName, spec.QuestionModelContentType)
+	}
+	for _, gr := range s.GatewayResponses {
+		template := gr.Templates[jsonContentType]
+		if gr.Type != "BAD_REQUEST_BODY" {
+			if template != gatewayErrorTemplate {
+				t.Errorf("%s template = %q, want %q", gr.Type, template, gatewayErrorTemplate)
+			}
+			continue
+		}
+		var body map[string]string
+		if err := json.Unmarshal([]byte(template), &body); err != nil {
+			t.Fatalf("BAD_REQUEST_BODY template %q is not JSON: %v", template, err)
+		}
+		if len(body) != 1 || body["error"] != spec.BadRequestBodyMessage() {
+			t.Errorf("BAD_REQUEST_BODY answers %v, want {\"error\": %q}", body, spec.BadRequestBodyMessage())
+		}
+	}
+}
+
 func TestAPIShapeCORS(t *testing.T) {
 	t.Parallel()
 	const origin = "https://www.mysfits.example"

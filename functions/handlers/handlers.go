@@ -33,11 +33,21 @@ func invocationLogger(ctx context.Context, log *slog.Logger) *slog.Logger {
 
 // errorAttr describes an AWS call's failure for the logs. A service error is
 // logged by its code only: some services echo request values in messages.
-// Other errors (network, context) carry no request data.
+// Other errors (network, context, validation) carry no request data.
 func errorAttr(err error) slog.Attr {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		return slog.String("error_code", apiErr.ErrorCode())
 	}
 	return slog.String("error", err.Error())
+}
+
+// errorText is errorAttr's description as text, for an error that leaves
+// the function.
+func errorText(err error) string {
+	attr := errorAttr(err)
+	if attr.Key == "error_code" {
+		return "AWS error " + attr.Value.String()
+	}
+	return attr.Value.String()
 }

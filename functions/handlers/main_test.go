@@ -88,6 +88,9 @@ type segmentDoc struct {
 		} `json:"exceptions"`
 	} `json:"cause"`
 	Subsegments []segmentDoc `json:"subsegments"`
+	// raw is the whole document as sent, fields the tests do not read
+	// included; set on the documents of a datagram, not on nested ones.
+	raw []byte
 }
 
 // flatten lists d and every subsegment inside it.
@@ -138,6 +141,7 @@ func (d *xrayDaemon) receive() {
 			if err := json.Unmarshal(body, &dg.doc); err != nil {
 				dg.err = fmt.Errorf("segment is not JSON: %w: %q", err, body)
 			}
+			dg.doc.raw = bytes.Clone(body)
 		}
 		d.datagrams <- dg
 	}

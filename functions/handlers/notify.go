@@ -50,12 +50,29 @@ func NewNotify(cfg aws.Config, getenv func(string) string) (*Notify, error) {
 // Handle notifies every INSERT of a stream batch; MODIFY and REMOVE records
 // are not new questions and are skipped.
 //
-// The records of a shard arrive in order, and Lambda retries a partial batch
-// failure from the reported sequence number onwards. So the handler stops at
-// the first record it cannot notify and reports that one: going on with the
-// later records would notify them now and again on the retry. A record that
-// never succeeds is retried, bisected and finally sent to the on-failure
-// destination by the event source mapping, after which the stream moves on.
+// The records of a shard arrive in order, and a failed record must neither
+// be lost nor hold up the records after it. The mapping has both
+// ReportBatchItemFailures and BisectBatchOnFunctionError, and AWS documents
+// (Lambda developer guide, "Configuring partial batch response with DynamoDB
+// and Lambda", Bisecting a batch): "If your invocation fails and
+// BisectBatchOnFunctionError is turned on, the batch is bisected regardless
+// of your ReportBatchItemFailures setting. When a partial batch success
+// response is received and both BisectBatchOnFunctionError and
+// ReportBatchItemFailures are turned on, the batch is bisected at the
+// returned sequence number and Lambda retries only the remaining records."
+//
+// A reported record is therefore retried together with every record after
+// it, never alone: a record that always fails would take them all to the
+// dead-letter queue. So the handler stops at the first record it cannot
+// notify (going on would notify later records now and again on the retry)
+// and:
+//   - when this invocation has published nothing yet, it fails the
+//     invocation: the mapping bisects the batch until the bad record is
+//     alone, retries it alone and sends only it to the on-failure
+//     destination;
+//   - otherwise it reports the record as a batch item failure: the mapping
+//     checkpoints the records already notified (no duplicates) and retries
+//     from the failed one, which is then first and handled as above.
 func (n *Notify) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	log := invocationLogger(ctx, n.Log).With("records", len(ev.Records))
 	var notified, ignored int
@@ -71,20 +88,45 @@ func (n *Notify) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dy
 		}
 		attrs := []any{"event_id", rec.EventID, "sequence_number", rec.Change.SequenceNumber,
 			"question_id", id, "notified", notified, "ignored", ignored, errorAttr(err)}
-		if rec.Change.SequenceNumber == "" {
+		switch {
+		case rec.Change.SequenceNumber == "":
 			// Without a sequence number the failure cannot be reported per
 			// record; failing the invocation retries the whole batch instead.
 			log.Error("notification failed on a record without a sequence number", attrs...)
-			return events.DynamoDBEventResponse{}, fmt.Errorf("stream record %q has no sequence number to report its failure: %w", rec.EventID, err)
+			return events.DynamoDBEventResponse{}, recordError(rec, "has no sequence number to report its failure", err)
+		case notified == 0:
+			log.Warn("notification failed before anything was published: failing the invocation so the batch is bisected", attrs...)
+			return events.DynamoDBEventResponse{}, recordError(rec, "could not be notified", err)
+		default:
+			log.Warn("notification failed: reporting the record as a batch item failure", attrs...)
+			return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{
+				{ItemIdentifier: rec.Change.SequenceNumber},
+			}}, nil
 		}
-		log.Warn("notification failed: reporting the record as a batch item failure", attrs...)
-		return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{
-			{ItemIdentifier: rec.Change.SequenceNumber},
-		}}, nil
 	}
 	log.Info("batch notified", "notified", notified, "ignored", ignored)
 	return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}, nil
 }
+
+// recordError is the function error for a record.
+func recordError(rec events.DynamoDBEventRecord, what string, err error) error {
+	return &streamRecordError{
+		text: fmt.Sprintf("stream record %q %s: %s", rec.EventID, what, errorText(err)),
+		err:  err,
+	}
+}
+
+// streamRecordError is a function error of the process function (Lambda
+// reports its type name as the errorType). Its text goes wherever function
+// errors go, so it describes the cause the way errorAttr logs it, with no
+// request data; Unwrap still gives the cause.
+type streamRecordError struct {
+	text string
+	err  error
+}
+
+func (e *streamRecordError) Error() string { return e.text }
+func (e *streamRecordError) Unwrap() error { return e.err }
 
 // notify publishes one record's question and returns its id when the image
 // held one.

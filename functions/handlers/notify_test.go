@@ -25,6 +25,7 @@ func TestNotifyEvents(t *testing.T) {
 		published []string // question ids of the publish calls, in order
 		failures  []string // reported sequence numbers
 		fnError   bool     // the invocation fails as a whole
+		wraps     string   // what the function error wraps: "publish error" or "invalid question"
 	}{
 		{name: "inserts", event: "inserts", failAt: -1,
 			published: []string{"5f0c6a1e-8a3b-4c47-9b1e-0d2f3a4b5c61", "7a1d2e3f-4b5c-4d6e-8f90-a1b2c3d4e5f6", "q-3\r\nBcc: everyone" + strings.Repeat("x", 120)}},
@@ -33,15 +34,17 @@ func TestNotifyEvents(t *testing.T) {
 		{name: "publish fails in the middle: stop there", event: "inserts", failAt: 1,
 			published: []string{"5f0c6a1e-8a3b-4c47-9b1e-0d2f3a4b5c61", "7a1d2e3f-4b5c-4d6e-8f90-a1b2c3d4e5f6"},
 			failures:  []string{"100000000000000000002"}},
-		{name: "publish fails first", event: "inserts", failAt: 0,
+		// Nothing published yet: the invocation fails, so the mapping
+		// bisects the batch instead of retrying the record with all after it.
+		{name: "publish fails first: function error", event: "inserts", failAt: 0,
 			published: []string{"5f0c6a1e-8a3b-4c47-9b1e-0d2f3a4b5c61"},
-			failures:  []string{"100000000000000000001"}},
-		{name: "malformed image: stop there", event: "malformed-image", failAt: -1,
+			fnError:   true, wraps: "publish error"},
+		{name: "malformed image after a notified one: stop there", event: "malformed-image", failAt: -1,
 			published: []string{"5f0c6a1e-8a3b-4c47-9b1e-0d2f3a4b5c61"},
 			failures:  []string{"300000000000000000002"}},
-		{name: "insert without a new image", event: "missing-new-image", failAt: -1,
-			failures: []string{"400000000000000000001"}},
-		{name: "failed record without a sequence number", event: "missing-sequence-number", failAt: -1, fnError: true},
+		{name: "insert without a new image first: function error", event: "missing-new-image", failAt: -1,
+			fnError: true, wraps: "invalid question"},
+		{name: "failed record without a sequence number", event: "missing-sequence-number", failAt: -1, fnError: true, wraps: "invalid question"},
 		{name: "empty batch", event: "empty", failAt: -1},
 	}
 	for _, tt := range tests {
@@ -65,6 +68,15 @@ func TestNotifyEvents(t *testing.T) {
 			if tt.fnError {
 				if err == nil {
 					t.Fatalf("Invoke = %s, want a function error", out)
+				}
+				// Function errors end in the mapping's logs: no user data.
+				for _, secret := range streamSecrets(ev) {
+					if strings.Contains(err.Error(), secret) {
+						t.Errorf("function error %q holds user data %q", err, secret)
+					}
+				}
+				if wrapped := map[string]error{"publish error": pub.err, "invalid question": questions.ErrInvalid}[tt.wraps]; !errors.Is(err, wrapped) {
+					t.Errorf("function error %v does not wrap the %s %v", err, tt.wraps, wrapped)
 				}
 			} else {
 				if err != nil {

@@ -173,14 +173,29 @@ func TestXRayPostStages(t *testing.T) {
 				if d := time.Duration((h.EndTime - h.StartTime) * float64(time.Second)); d < faultDelay-time.Millisecond {
 					t.Errorf("%s lasted %s, want at least %s", h.Name, d, faultDelay)
 				}
+				// Nothing the trace holds, in any document (causes, exception
+				// messages, metadata, annotations), names the visitor's data.
 				var req events.APIGatewayProxyRequest
 				_ = json.Unmarshal(payload, &req)
-				for _, s := range requestSecrets(t, req) {
-					for _, e := range h.Cause.Exceptions {
-						if strings.Contains(e.Message, s) {
-							t.Errorf("trace exception %q holds user data %q", e.Message, s)
+				raw := 0
+				for _, d := range docs {
+					raw += len(d.raw)
+					for _, s := range requestSecrets(t, req) {
+						if strings.Contains(string(d.raw), s) {
+							t.Errorf("trace document %s holds user data %q: %s", d.Name, s, d.raw)
+						}
+						if d.Cause == nil {
+							continue
+						}
+						for _, e := range d.Cause.Exceptions {
+							if strings.Contains(e.Message, s) {
+								t.Errorf("trace exception %q holds user data %q", e.Message, s)
+							}
 						}
 					}
+				}
+				if raw == 0 {
+					t.Error("no raw trace documents to check")
 				}
 			default:
 				if invokeErr != nil {

@@ -32,6 +32,7 @@ func FuzzDecodeSubmission(f *testing.F) {
 		`{"email":"` + strings.Repeat("l", 65) + `@example.com","questionText":"Hi"}`,
 		`{"email":"visitor@example.com","questionText":"` + strings.Repeat("x", 2001) + `"}`,
 		"{\"email\":\"visitor@example.com\",\"questionText\":\"\xff\"}",
+		`{"email":"visitor@example.com","questionText":"Hi \ud800 \ufffd"}`,
 		`[]`, `null`, `""`, `0`, ``, `{}`, `{"email":null}`,
 	} {
 		f.Add([]byte(seed))
@@ -74,6 +75,9 @@ func FuzzDecodeSubmission(f *testing.F) {
 		}
 		if !utf8.ValidString(s.Email) || !utf8.ValidString(s.QuestionText) {
 			t.Fatalf("accepted invalid UTF-8")
+		}
+		if strings.ContainsRune(s.Email+s.QuestionText, utf8.RuneError) {
+			t.Fatalf("accepted U+FFFD, the mark of text that was not UTF-8")
 		}
 		for _, r := range s.QuestionText {
 			if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {

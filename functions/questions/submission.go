@@ -127,6 +127,13 @@ func stringField(fields map[string]json.RawMessage, name string) (string, error)
 	if bytes.Equal(raw, []byte("null")) || json.Unmarshal(raw, &s) != nil {
 		return "", &FieldError{Field: name, Problem: "must be a string"}
 	}
+	// U+FFFD is what bytes that were not UTF-8 become on the way here (API
+	// Gateway hands a text body to Lambda as a UTF-8 string) and what
+	// encoding/json makes of a lone surrogate escape such as \ud800: the
+	// visitor's text is already damaged, so it is refused, not stored.
+	if strings.ContainsRune(s, utf8.RuneError) {
+		return "", &FieldError{Field: name, Problem: "is not valid UTF-8 text (it holds U+FFFD, the mark of undecodable bytes)"}
+	}
 	return s, nil
 }
 

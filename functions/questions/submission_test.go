@@ -65,6 +65,10 @@ func TestDecodeSubmission(t *testing.T) {
 		{name: "null", body: `null`, wantErr: questions.ErrInvalid, problem: "not null"},
 		{name: "invalid UTF-8", body: "{\"email\":\"visitor@example.com\",\"questionText\":\"caf\xe9\"}", wantErr: questions.ErrInvalid, problem: "UTF-8"},
 
+		{name: "invalid UTF-8 replaced on the way", body: `{"email":"visitor@example.com","questionText":"caf\ufffd"}`, wantErr: questions.ErrInvalid, field: "questionText", problem: "UTF-8"},
+		{name: "raw replacement character", body: "{\"email\":\"visitor@example.com\",\"questionText\":\"caf\uFFFD\"}", wantErr: questions.ErrInvalid, field: "questionText", problem: "UTF-8"},
+		{name: "lone surrogate escape", body: `{"email":"visitor@example.com","questionText":"Hi \ud800"}`, wantErr: questions.ErrInvalid, field: "questionText", problem: "UTF-8"},
+		{name: "replacement character in the e-mail", body: `{"email":"visit\ufffdor@example.com","questionText":"Hi"}`, wantErr: questions.ErrInvalid, field: "email", problem: "UTF-8"},
 		{name: "email missing", body: `{"questionText":"Hi"}`, wantErr: questions.ErrInvalid, field: "email", problem: "is required"},
 		{name: "email a number", body: `{"email":42,"questionText":"Hi"}`, wantErr: questions.ErrInvalid, field: "email", problem: "must be a string"},
 		{name: "email null", body: `{"email":null,"questionText":"Hi"}`, wantErr: questions.ErrInvalid, field: "email", problem: "must be a string"},

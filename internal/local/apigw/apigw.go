@@ -1,9 +1,11 @@
 // Package apigw serves the questions REST API on localhost the way API
 // Gateway's `prod` stage does: POST /questions through the Lambda proxy
 // integration (same event, same response mapping, 502 on a failed
-// invocation), OPTIONS /questions from the MOCK integration with the CORS
-// headers, API Gateway's own error answers with the CORS headers the
-// gateway responses add, and, from stage 2, the stage's X-Ray segment.
+// invocation) behind the method's request validator (the component's model,
+// BAD_REQUEST_BODY answered by the gateway), OPTIONS /questions from the
+// MOCK integration with the CORS headers, API Gateway's own error answers
+// with the CORS headers the gateway responses add, and, from stage 2, the
+// stage's X-Ray segment.
 package apigw
 
 import (
@@ -20,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
@@ -138,7 +141,20 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request, requestID string, se
 		}
 		return a.gatewayError(w, http.StatusBadRequest, "BadRequestException", "Could not read the request body")
 	}
-	event := a.proxyEvent(r, body, requestID)
+	// A REST API without binary media types passes a body to the proxy
+	// integration as UTF-8 text (API Gateway's content type conversions:
+	// text data, binaryMediaTypes undefined -> UTF8-encoded string); bytes
+	// that are not UTF-8 arrive as U+FFFD, which the function refuses.
+	text := strings.ToValidUTF8(string(body), string(utf8.RuneError))
+	if err := validateBody(r.Header, text); err != nil {
+		if !errors.Is(err, errBodyInvalid) {
+			a.cfg.Log.Error("request validator unavailable", "api_request_id", requestID, "error", err)
+			return a.gatewayError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
+		}
+		a.cfg.Log.Info("request body failed validation: BAD_REQUEST_BODY", "api_request_id", requestID, "reason", err.Error())
+		return a.gatewayError(w, http.StatusBadRequest, "BadRequestException", spec.BadRequestBodyMessage())
+	}
+	event := a.proxyEvent(r, text, requestID)
 	payload, err := json.Marshal(event)
 	if err != nil {
 		a.cfg.Log.Error("encoding the proxy event", "api_request_id", requestID, "error", err)
@@ -261,7 +277,7 @@ func gatewayErrorWith(w http.ResponseWriter, status int, errorType, message stri
 }
 
 // proxyEvent builds the event of the REST API Lambda proxy integration.
-func (a *API) proxyEvent(r *http.Request, body []byte, requestID string) events.APIGatewayProxyRequest {
+func (a *API) proxyEvent(r *http.Request, body, requestID string) events.APIGatewayProxyRequest {
 	now := time.Now().UTC()
 	headers, multi := proxyHeaders(r)
 	query, multiQuery := proxyQuery(r)
@@ -295,7 +311,7 @@ func (a *API) proxyEvent(r *http.Request, body []byte, requestID string) events.
 			APIID:            a.cfg.APIID,
 		},
 		// A REST API without binary media types passes every body as text.
-		Body:            string(body),
+		Body:            body,
 		IsBase64Encoded: false,
 	}
 }

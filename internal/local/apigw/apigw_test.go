@@ -39,6 +39,9 @@ func (f *fakePost) Invoke(_ context.Context, payload []byte, up lambdalocal.Upst
 	return f.reply()
 }
 
+// validBody passes the request validator.
+const validBody = `{"email":"a@b.example","questionText":"Hi"}`
+
 func respond(resp events.APIGatewayProxyResponse) func() ([]byte, error) {
 	return func() ([]byte, error) { return json.Marshal(resp) }
 }
@@ -76,7 +79,7 @@ func do(t *testing.T, method, url string, body io.Reader, header map[string]stri
 func TestPostBuildsTheRESTProxyEvent(t *testing.T) {
 	post := &fakePost{reply: respond(events.APIGatewayProxyResponse{StatusCode: 201, Body: `{"questionId":"q1"}`})}
 	srv := newServer(t, post)
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/questions?lang=en&lang=fr", strings.NewReader(`{"email":"a@b.example"}`))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/questions?lang=en&lang=fr", strings.NewReader(validBody))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Add("X-Multi", "one")
 	req.Header.Add("X-Multi", "two")
@@ -100,7 +103,7 @@ func TestPostBuildsTheRESTProxyEvent(t *testing.T) {
 		{"resource", ev.Resource, "/questions"},
 		{"path", ev.Path, "/questions"},
 		{"httpMethod", ev.HTTPMethod, "POST"},
-		{"body", ev.Body, `{"email":"a@b.example"}`},
+		{"body", ev.Body, validBody},
 		{"isBase64Encoded", ev.IsBase64Encoded, false},
 		{"headers Content-Type", ev.Headers["Content-Type"], "application/json"},
 		{"headers X-Multi (last value)", ev.Headers["X-Multi"], "two"},
@@ -135,7 +138,7 @@ func TestPostBuildsTheRESTProxyEvent(t *testing.T) {
 func TestNoQueryStringIsNull(t *testing.T) {
 	post := &fakePost{reply: respond(events.APIGatewayProxyResponse{StatusCode: 200})}
 	srv := newServer(t, post)
-	do(t, http.MethodPost, srv.URL+"/questions", strings.NewReader("{}"), nil)
+	do(t, http.MethodPost, srv.URL+"/questions", strings.NewReader(validBody), nil)
 	raw, _ := json.Marshal(post.events[0])
 	var ev map[string]any
 	_ = json.Unmarshal(raw, &ev)
@@ -193,7 +196,7 @@ func TestResponseMapping(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newServer(t, &fakePost{reply: tc.reply})
-			resp, body := do(t, http.MethodPost, srv.URL+"/questions", strings.NewReader("{}"), map[string]string{"Content-Type": "application/json"})
+			resp, body := do(t, http.MethodPost, srv.URL+"/questions", strings.NewReader(validBody), map[string]string{"Content-Type": "application/json"})
 			if resp.StatusCode != tc.wantStatus {
 				t.Errorf("status %d, want %d", resp.StatusCode, tc.wantStatus)
 			}

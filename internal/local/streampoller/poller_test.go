@@ -25,6 +25,10 @@ const (
 	ok          outcome = iota
 	itemFailure         // reported in batchItemFailures
 	crash               // the invocation fails
+	// unprocessable is the process function's rule for a record it cannot
+	// notify: fail the invocation when nothing was notified yet (the
+	// record is first), report it as a batch item failure otherwise.
+	unprocessable
 )
 
 // fakeFunction behaves like the process handler: it walks the batch in
@@ -59,7 +63,13 @@ func (f *fakeFunction) process(_ context.Context, ev events.DynamoDBEvent) (even
 		}
 	}
 	for i, id := range ids {
-		if f.decide(id, f.attempts[id]) == itemFailure {
+		switch f.decide(id, f.attempts[id]) {
+		case unprocessable:
+			if i == 0 {
+				return events.DynamoDBEventResponse{}, fmt.Errorf("cannot process %s", id)
+			}
+			fallthrough
+		case itemFailure:
 			return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{
 				{ItemIdentifier: ev.Records[i].Change.SequenceNumber},
 			}}, nil
@@ -217,6 +227,9 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 		// what ends in the dead-letter queue and what is notified
 		wantDead     []string
 		wantNotified []string
+		// spentRetries are the retries used before the given-up batch was
+		// split off: its own invocations are one fewer each.
+		spentRetries int
 	}{
 		{
 			name: "function error with bisect isolates the record", bisect: true, failure: crash,
@@ -228,9 +241,21 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 			wantDead: []string{"q00", "q01", "q02", "q03", "q04", "q05", "q06", "q07"},
 		},
 		{
+			// AWS: a partial batch response is "bisected at the returned
+			// sequence number" and only the remaining records are retried,
+			// so a record reported every time takes all after it along.
 			name: "batch item failure gives up from the failed record on", bisect: true, failure: itemFailure,
 			wantDead:     []string{"q03", "q04", "q05", "q06", "q07"},
 			wantNotified: []string{"q00", "q01", "q02"},
+		},
+		{
+			// The process function's rule: reported while records before it
+			// were notified, a function error once it is first, which
+			// bisects until it is alone.
+			name: "the process function's rule isolates the record", bisect: true, failure: unprocessable,
+			wantDead:     []string{"q03"},
+			wantNotified: []string{"q00", "q01", "q02", "q04", "q05", "q06", "q07"},
+			spentRetries: 1, // the retry from q03 after its report
 		},
 	}
 	for _, tc := range cases {
@@ -280,13 +305,13 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 			if info.ApproximateArrivalOfFirstRecord == "" || info.ApproximateArrivalOfLastRecord == "" {
 				t.Errorf("batch info lacks the arrival times: %+v", info)
 			}
-			if got, want := d.RequestContext.ApproximateInvokeCount, m.MaxRetryAttempts+1; got != want {
-				t.Errorf("approximateInvokeCount %d, want %d (the first try and %d retries)", got, want, m.MaxRetryAttempts)
+			if got, want := d.RequestContext.ApproximateInvokeCount, m.MaxRetryAttempts+1-tc.spentRetries; got != want {
+				t.Errorf("approximateInvokeCount %d, want %d (the first try and %d retries, %d spent before)", got, want, m.MaxRetryAttempts, tc.spentRetries)
 			}
 			if d.ResponseContext == nil {
 				t.Fatalf("no responseContext in %+v", d)
 			}
-			if wantErr := tc.failure == crash; (d.ResponseContext.FunctionError == "Unhandled") != wantErr {
+			if wantErr := tc.failure != itemFailure; (d.ResponseContext.FunctionError == "Unhandled") != wantErr {
 				t.Errorf("responseContext.functionError %q, want it set only for a function error", d.ResponseContext.FunctionError)
 			}
 			// The poison record was retried as the mapping says before it was

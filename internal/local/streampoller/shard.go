@@ -142,10 +142,21 @@ func (p *Poller) deliver(ctx context.Context, log *slog.Logger, shardID string, 
 }
 
 // process invokes the function with batch, the way the event source mapping
-// handles the outcome:
+// handles the outcome. With both ReportBatchItemFailures and
+// BisectBatchOnFunctionError on, it follows the rule AWS documents (Lambda
+// developer guide, "Configuring partial batch response with DynamoDB and
+// Lambda", Bisecting a batch): "If your invocation fails and
+// BisectBatchOnFunctionError is turned on, the batch is bisected regardless
+// of your ReportBatchItemFailures setting. When a partial batch success
+// response is received and both BisectBatchOnFunctionError and
+// ReportBatchItemFailures are turned on, the batch is bisected at the
+// returned sequence number and Lambda retries only the remaining records."
+// And "if the batchItemFailures array contains multiple items, Lambda uses
+// the record with the lowest sequence number as the checkpoint".
 //   - success: checkpoint after the batch;
 //   - batch item failures (when the mapping reports them): checkpoint before
-//     the lowest failed record and retry from it, one retry;
+//     the lowest failed record and retry from it, the failed record and
+//     every one after it, one retry;
 //   - a function error with bisect on: split the batch in two and process
 //     each half; splitting does not count as a retry;
 //   - any other failure: retry the same batch;

@@ -1,0 +1,76 @@
+package spec_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/functions/questions"
+)
+
+// The model is valid JSON Schema draft 4 (the only draft API Gateway
+// accepts) and draws the line where the handler's limits are.
+func TestQuestionModelSchema(t *testing.T) {
+	raw, err := spec.QuestionModelSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared struct {
+		Schema string `json:"$schema"`
+	}
+	if err := json.Unmarshal([]byte(raw), &declared); err != nil || declared.Schema != "http://json-schema.org/draft-04/schema#" {
+		t.Fatalf("schema declares %q (%v), want draft 4", declared.Schema, err)
+	}
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft4
+	if err := c.AddResource("question.json", strings.NewReader(raw)); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("question.json") // also checks it against the draft 4 meta-schema
+	if err != nil {
+		t.Fatalf("the model is not a valid draft 4 schema: %v", err)
+	}
+
+	text := func(n int) string { return strings.Repeat("é", n) } // runes, not bytes
+	email := func(n int) string { return strings.Repeat("a", n-len("@b.example")) + "@b.example" }
+	tests := []struct {
+		name  string
+		doc   map[string]any
+		valid bool
+	}{
+		{"both fields", map[string]any{"email": "a@b.example", "questionText": "Hi"}, true},
+		{"at the limits", map[string]any{"email": email(questions.MaxEmailLength), "questionText": text(questions.MaxQuestionRunes)}, true},
+		{"empty strings (the handler names them)", map[string]any{"email": "", "questionText": ""}, true},
+		{"email missing", map[string]any{"questionText": "Hi"}, false},
+		{"text missing", map[string]any{"email": "a@b.example"}, false},
+		{"extra field", map[string]any{"email": "a@b.example", "questionText": "Hi", "name": "Vi"}, false},
+		{"email a number", map[string]any{"email": 42.0, "questionText": "Hi"}, false},
+		{"text null", map[string]any{"email": "a@b.example", "questionText": nil}, false},
+		{"email too long", map[string]any{"email": email(questions.MaxEmailLength + 1), "questionText": "Hi"}, false},
+		{"text too long", map[string]any{"email": "a@b.example", "questionText": text(questions.MaxQuestionRunes + 1)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := schema.Validate(tt.doc); (err == nil) != tt.valid {
+				t.Errorf("Validate = %v, want valid %t", err, tt.valid)
+			}
+		})
+	}
+	for _, notObject := range []any{[]any{}, "x", 1.0, nil} {
+		if schema.Validate(notObject) == nil {
+			t.Errorf("%#v validated, want only an object to", notObject)
+		}
+	}
+}
+
+func TestBadRequestBodyMessage(t *testing.T) {
+	msg := spec.BadRequestBodyMessage()
+	for _, want := range []string{questions.FieldEmail, questions.FieldQuestionText, "254", "2000", "JSON object"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not mention %q", msg, want)
+		}
+	}
+}

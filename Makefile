@@ -32,3 +32,15 @@ dev: setup
 test: setup
 	go vet ./...
 	go test -count=1 ./...
+
+# load is the bounded load test (see README, "Guarantees"): 2000 questions
+# from 16 concurrent clients over loopback to a local stack it starts itself
+# on free ports, or to a running `make dev` with
+# make load ARGS='--endpoint http://127.0.0.1:8080'. It then checks question
+# by question that each accepted one is stored and was notified or
+# dead-lettered, prints throughput, latency and the loss count, and exits
+# non-zero if anything was lost.
+.PHONY: load
+load: setup
+	go build -o .local/bin/mysfits-load ./cmd/load
+	exec .local/bin/mysfits-load $(ARGS)

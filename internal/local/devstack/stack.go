@@ -246,14 +246,15 @@ func (s *Stack) functions(ddbCfg, goawsCfg aws.Config, tracer *xraylocal.Emitter
 	}
 	n.Log = functionLog(s.names.ProcessFunction)
 
+	// An execution environment per concurrent invocation, as on Lambda.
 	post = &lambdalocal.Function{
 		Name: s.names.PostFunction, ARN: functionARN(s.names.PostFunction), Region: Region,
-		Handler: lambda.NewHandler(p.Handle), Timeout: spec.PostTimeout(t.Faults.Delay),
+		NewHandler: func() lambda.Handler { return lambda.NewHandler(p.Handle) }, Timeout: spec.PostTimeout(t.Faults.Delay),
 		Tracer: tracer, Log: s.cfg.Log.With("component", "lambda"),
 	}
 	process = &lambdalocal.Function{
 		Name: s.names.ProcessFunction, ARN: functionARN(s.names.ProcessFunction), Region: Region,
-		Handler: lambda.NewHandler(n.Handle), Timeout: spec.ProcessTimeout,
+		NewHandler: func() lambda.Handler { return lambda.NewHandler(n.Handle) }, Timeout: spec.ProcessTimeout,
 		Tracer: tracer, Log: s.cfg.Log.With("component", "lambda"),
 	}
 	return post, process, nil

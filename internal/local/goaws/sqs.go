@@ -61,6 +61,26 @@ func (c *Client) CreateQueue(ctx context.Context, name string, attributes map[st
 	return out.URL, nil
 }
 
+// QueueURL finds an existing queue by name; unlike CreateQueue it never
+// creates one.
+func (c *Client) QueueURL(ctx context.Context, name string) (string, error) {
+	var out struct {
+		URL string `xml:"GetQueueUrlResult>QueueUrl"`
+	}
+	if err := c.call(ctx, "GetQueueUrl", url.Values{"QueueName": {name}}, &out); err != nil {
+		return "", fmt.Errorf("finding queue %s: %w", name, err)
+	}
+	return out.URL, nil
+}
+
+// DeleteQueue deletes the queue and its messages.
+func (c *Client) DeleteQueue(ctx context.Context, queueURL string) error {
+	if err := c.call(ctx, "DeleteQueue", url.Values{"QueueUrl": {queueURL}}, nil); err != nil {
+		return fmt.Errorf("deleting queue %s: %w", queueURL, err)
+	}
+	return nil
+}
+
 // QueueARN returns the queue's ARN.
 func (c *Client) QueueARN(ctx context.Context, queueURL string) (string, error) {
 	var out struct {

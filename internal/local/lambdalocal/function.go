@@ -6,6 +6,7 @@
 package lambdalocal
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"log/slog"
 	"reflect"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -47,11 +49,45 @@ type Function struct {
 	ARN     string
 	Region  string
 	Handler lambda.Handler // lambda.NewHandler(h.Handle)
-	Timeout time.Duration
+	// NewHandler, when set, makes the handler of each execution
+	// environment: like Lambda, the function then runs concurrent
+	// invocations in environments of their own, each running one at a
+	// time. aws-lambda-go depends on that: the bytes a handler's Invoke
+	// returns sit in a buffer its next invocation reuses. Without
+	// NewHandler, the invocations of Handler take turns.
+	NewHandler func() lambda.Handler
+	Timeout    time.Duration
 	// Tracer receives the Lambda segments and configures the X-Ray SDK for
 	// the handler; Lambda's active tracing is on at every stage.
 	Tracer *xraylocal.Emitter
 	Log    *slog.Logger // invocation failures; nil = slog.Default()
+
+	mu   sync.Mutex
+	idle []lambda.Handler // environments waiting for an invocation
+	turn sync.Mutex       // the one environment of Handler
+}
+
+// acquire takes an idle execution environment, or starts one, and returns
+// its handler and how to give it back.
+func (f *Function) acquire() (lambda.Handler, func()) {
+	if f.NewHandler == nil {
+		f.turn.Lock()
+		return f.Handler, f.turn.Unlock
+	}
+	f.mu.Lock()
+	var h lambda.Handler
+	if n := len(f.idle); n > 0 {
+		h, f.idle = f.idle[n-1], f.idle[:n-1]
+	}
+	f.mu.Unlock()
+	if h == nil {
+		h = f.NewHandler()
+	}
+	return h, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.idle = append(f.idle, h)
+	}
 }
 
 // Invoke runs one invocation and returns the handler's JSON response, or a
@@ -127,12 +163,14 @@ func (f *Function) run(callerCtx, ctx context.Context, payload []byte) ([]byte, 
 				done <- result{err: &FunctionError{Type: "Runtime.GoPanic", Message: fmt.Sprint(r)}}
 			}
 		}()
-		out, err := f.Handler.Invoke(ctx, payload)
+		handler, release := f.acquire()
+		defer release() // after the copy below: the next invocation reuses the buffer
+		out, err := handler.Invoke(ctx, payload)
 		if err != nil {
 			done <- result{err: &FunctionError{Type: errorType(err), Message: err.Error()}}
 			return
 		}
-		done <- result{out: out}
+		done <- result{out: bytes.Clone(out)}
 	}()
 	select {
 	case r := <-done:

@@ -11,10 +11,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/mysfits/mysfits-questions/functions/handlers"
@@ -59,6 +62,10 @@ type fakeDB struct {
 	calls    []*dynamodb.PutItemInput
 	unmarked int // calls whose context was not the invocation's
 	err      error
+	// landed answers like DynamoDB after an SDK retry of a write whose
+	// first answer was lost: the condition fails on the very item sent.
+	landed    bool
+	deadlines []time.Time // the deadline of each call's context (zero: none)
 }
 
 func (f *fakeDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
@@ -67,6 +74,11 @@ func (f *fakeDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...fu
 	f.calls = append(f.calls, in)
 	if !hasMarker(ctx) {
 		f.unmarked++
+	}
+	deadline, _ := ctx.Deadline()
+	f.deadlines = append(f.deadlines, deadline)
+	if f.landed {
+		return nil, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed"), Item: in.Item}
 	}
 	if f.err != nil {
 		return nil, f.err

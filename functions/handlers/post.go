@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -127,7 +128,8 @@ func (p *Post) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (e
 	if err := p.store(ctx, q); err != nil {
 		var exists *types.ConditionalCheckFailedException
 		if errors.As(err, &exists) {
-			// A fresh random id already taken: a bug, not a visitor's or an outage's doing.
+			// A fresh random id already taken by another question: a bug,
+			// not a visitor's or an outage's doing.
 			log.Error("question id already stored", errorAttr(err))
 			return p.reply(log, http.StatusInternalServerError, errorBody{Error: "internal error: the question could not be stored"}), nil
 		}
@@ -222,22 +224,55 @@ func (p *Post) newID() (string, error) {
 	return id.String(), nil
 }
 
+// storageMargin is the part of the invocation's time kept back from the
+// write, so a hanging DynamoDB ends in this handler's own 503 rather than in
+// a Lambda timeout (a 502 without the JSON answer).
+const storageMargin = time.Second
+
 // store writes q once: the condition makes a second write with the same id
-// fail instead of overwriting a question.
+// fail instead of overwriting a question. When the SDK retried a write whose
+// first answer was lost, the condition fails on our own item: the returned
+// old item tells that case (stored) from a real id collision.
 func (p *Post) store(ctx context.Context, q questions.Question) error {
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-storageMargin))
+		defer cancel()
+	}
+	item := map[string]types.AttributeValue{
+		questions.AttrQuestionID:   &types.AttributeValueMemberS{Value: q.ID},
+		questions.AttrQuestionText: &types.AttributeValueMemberS{Value: q.Text},
+		questions.AttrUserEmail:    &types.AttributeValueMemberS{Value: q.Email},
+	}
 	_, err := p.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(p.Table),
-		Item: map[string]types.AttributeValue{
-			questions.AttrQuestionID:   &types.AttributeValueMemberS{Value: q.ID},
-			questions.AttrQuestionText: &types.AttributeValueMemberS{Value: q.Text},
-			questions.AttrUserEmail:    &types.AttributeValueMemberS{Value: q.Email},
-		},
-		ConditionExpression: aws.String("attribute_not_exists(" + questions.AttrQuestionID + ")"),
+		TableName:                           aws.String(p.Table),
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(" + questions.AttrQuestionID + ")"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
+	var exists *types.ConditionalCheckFailedException
+	if errors.As(err, &exists) && sameItem(exists.Item, item) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("putting question %s: %w", q.ID, err)
 	}
 	return nil
+}
+
+// sameItem compares items of string attributes, the only kind a question has.
+func sameItem(a, b map[string]types.AttributeValue) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for name, av := range a {
+		x, okA := av.(*types.AttributeValueMemberS)
+		y, okB := b[name].(*types.AttributeValueMemberS)
+		if !okA || !okB || x.Value != y.Value {
+			return false
+		}
+	}
+	return true
 }
 
 type errorBody struct {

@@ -266,6 +266,41 @@ func TestPostStorageErrors(t *testing.T) {
 	}
 }
 
+// An SDK retry of a write whose first answer was lost meets its own item:
+// the question is stored, and the visitor must hear so.
+func TestPostRetriedWriteThatLanded(t *testing.T) {
+	db := &fakeDB{landed: true}
+	var logs logBuffer
+	resp := postResult(t, newTestPost(db, &logs), readEvent(t, "post", "valid"))
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(resp.Body, fixedID) {
+		t.Fatalf("answer %d %s, want 201 with question %s", resp.StatusCode, resp.Body, fixedID)
+	}
+	if got := db.calls[0].ReturnValuesOnConditionCheckFailure; got != types.ReturnValuesOnConditionCheckFailureAllOld {
+		t.Errorf("ReturnValuesOnConditionCheckFailure = %q, want ALL_OLD to tell a landed retry from a collision", got)
+	}
+}
+
+// The write gets the invocation's time less a margin, so a hanging DynamoDB
+// ends in the handler's own JSON answer before Lambda's timeout.
+func TestPostStorageDeadline(t *testing.T) {
+	db := &fakeDB{}
+	invocationDeadline := time.Now().Add(10 * time.Second)
+	ctx, cancel := context.WithDeadline(markedContext(), invocationDeadline)
+	defer cancel()
+	var logs logBuffer
+	payload, err := invoke(t, ctx, newTestPost(db, &logs).Handle, readEvent(t, "post", "valid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp events.APIGatewayProxyResponse
+	if err := json.Unmarshal(payload, &resp); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("answer %s, %v; want 201", payload, err)
+	}
+	if len(db.deadlines) != 1 || db.deadlines[0].IsZero() || !db.deadlines[0].Before(invocationDeadline.Add(-500*time.Millisecond)) {
+		t.Errorf("PutItem deadlines %v, want one well before the invocation's %v", db.deadlines, invocationDeadline)
+	}
+}
+
 func TestPostInjectedFault(t *testing.T) {
 	faults := tracing.NewFaultInjector(lambdaenv.Faults{Percent: 100, Delay: lambdaenv.MinFaultDelay}, nil)
 

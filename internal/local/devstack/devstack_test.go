@@ -93,6 +93,15 @@ func (o *observed) snapshot() ([]xraylocal.Trace, []inbox.Notification, []stream
 // startStack deploys the service locally with its own resource names.
 func startStack(t *testing.T, tr lambdaenv.Tracing) (*Stack, *observed) {
 	t.Helper()
+	return startStackOn(t, services, tr, "")
+}
+
+// startStackOn deploys the service on svc (the shared services, or ones a
+// test stops and restarts) and records what it prints, traces, notifies and
+// dead-letters. checkpointFile, when set, keeps the stream position across
+// restarts of DynamoDB Local.
+func startStackOn(t *testing.T, svc *Services, tr lambdaenv.Tracing, checkpointFile string) (*Stack, *observed) {
+	t.Helper()
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	obs := &observed{}
@@ -107,8 +116,9 @@ func startStack(t *testing.T, tr lambdaenv.Tracing) (*Stack, *observed) {
 		NamePrefix:       fmt.Sprintf("it-stage%d-%s", tr.Stage, hex.EncodeToString(suffix)),
 		HTTPAddr:         "127.0.0.1:0",
 		XRayAddr:         "127.0.0.1:0",
-		DynamoDBEndpoint: services.DynamoDBEndpoint,
-		GoAWSEndpoint:    services.GoAWSEndpoint,
+		DynamoDBEndpoint: svc.DynamoDBEndpoint,
+		GoAWSEndpoint:    svc.GoAWSEndpoint,
+		CheckpointFile:   checkpointFile,
 		WebDir:           filepath.Join(root, "web"), // the Contact Us page, as `make dev` serves it
 		Out:              lockedWriter{&consoleMu, &console},
 		Log:              slog.New(slog.NewTextHandler(io.MultiWriter(obs, t.Output()), nil)),
@@ -133,6 +143,11 @@ func startStack(t *testing.T, tr lambdaenv.Tracing) (*Stack, *observed) {
 		t.Fatalf("starting the local stack: %v", err)
 	}
 	t.Cleanup(func() {
+		select {
+		case err := <-stack.Err():
+			t.Errorf("a part of the stack stopped during the test: %v", err)
+		default:
+		}
 		if err := stack.Close(); err != nil {
 			t.Errorf("closing the stack: %v", err)
 		}

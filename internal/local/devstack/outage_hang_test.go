@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
 	"github.com/mysfits/mysfits-questions/internal/local/apigw"
 )
 
@@ -23,7 +24,7 @@ import (
 func TestDynamoDBHang(t *testing.T) {
 	t.Parallel() // on services of its own
 	svc := outageServices(t, "")
-	stack, obs := startStackOn(t, svc, "")
+	stack, obs := startStackOn(t, svc, lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly}, "")
 	c := &client{t: t, stack: stack}
 	c.postAccepted("before the hang")
 	c.settleQuietly(svc, obs)

@@ -1,16 +1,10 @@
 package devstack
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,9 +14,6 @@ import (
 	"github.com/mysfits/mysfits-questions/components/spec"
 	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
 	"github.com/mysfits/mysfits-questions/internal/local/audit"
-	"github.com/mysfits/mysfits-questions/internal/local/inbox"
-	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
-	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
 )
 
 // The outage tests run the stack exactly as `make dev` does, with the
@@ -69,57 +60,6 @@ func outageServices(t *testing.T, dataDir string) *Services {
 		}
 	})
 	return svc
-}
-
-// startStackOn deploys the service on svc as startStack does on the shared
-// services, with the checkpoint file `make dev --data-dir` uses.
-func startStackOn(t *testing.T, svc *Services, checkpointFile string) (*Stack, *observed) {
-	t.Helper()
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	obs := &observed{}
-	var console bytes.Buffer
-	var consoleMu sync.Mutex
-	stack, err := Start(context.Background(), Config{
-		Tracing:          lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly},
-		NamePrefix:       "outage-" + hex.EncodeToString(suffix),
-		HTTPAddr:         "127.0.0.1:0",
-		XRayAddr:         "127.0.0.1:0",
-		DynamoDBEndpoint: svc.DynamoDBEndpoint,
-		GoAWSEndpoint:    svc.GoAWSEndpoint,
-		CheckpointFile:   checkpointFile,
-		Out:              lockedWriter{&consoleMu, &console},
-		Log:              slog.New(slog.NewTextHandler(io.MultiWriter(obs, t.Output()), nil)),
-		FunctionLog:      obs,
-		OnTrace:          func(xraylocal.Trace) {},
-		OnNotification: func(n inbox.Notification) {
-			obs.mu.Lock()
-			defer obs.mu.Unlock()
-			obs.notifications = append(obs.notifications, n)
-		},
-		OnDeadLetter: func(r streampoller.OnFailureRecord) {
-			obs.mu.Lock()
-			defer obs.mu.Unlock()
-			obs.deadLetters = append(obs.deadLetters, r)
-		},
-	})
-	if err != nil {
-		t.Fatalf("starting the local stack: %v", err)
-	}
-	t.Cleanup(func() {
-		select {
-		case err := <-stack.Err():
-			t.Errorf("a part of the stack stopped during the test: %v", err)
-		default:
-		}
-		if err := stack.Close(); err != nil {
-			t.Errorf("closing the stack: %v", err)
-		}
-		consoleMu.Lock()
-		defer consoleMu.Unlock()
-		t.Logf("console:\n%s", console.String())
-	})
-	return stack, obs
 }
 
 // client posts questions with unique texts and keeps what they got back.
@@ -210,7 +150,7 @@ func waitUntil(t time.Time) { time.Sleep(time.Until(t)) }
 func snsOutage(t *testing.T, outage, spacing time.Duration) (c *client, obs *observed, svc *Services, down, up time.Time) {
 	t.Helper()
 	svc = outageServices(t, "")
-	stack, obs := startStackOn(t, svc, "")
+	stack, obs := startStackOn(t, svc, lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly}, "")
 	c = &client{t: t, stack: stack}
 
 	// The notification of a question from before the outage is read first:
@@ -307,7 +247,7 @@ func TestDynamoDBOutage(t *testing.T) {
 	const outage = 3 * time.Second
 	dataDir := t.TempDir()
 	svc := outageServices(t, dataDir)
-	stack, obs := startStackOn(t, svc, CheckpointPath(dataDir))
+	stack, obs := startStackOn(t, svc, lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly}, CheckpointPath(dataDir))
 	c := &client{t: t, stack: stack}
 	c.postAccepted("before the outage")
 	c.settleQuietly(svc, obs)

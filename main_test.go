@@ -467,6 +467,10 @@ func TestStages(t *testing.T) {
 					if got := str(t, in, "loggingConfig", "logFormat"); got != "JSON" {
 						t.Errorf("%s log format = %q", f.lambda.Name, got)
 					}
+					// Unset levels are stored as INFO by AWS: a diff on every update.
+					if app, sys := str(t, in, "loggingConfig", "applicationLogLevel"), str(t, in, "loggingConfig", "systemLogLevel"); app != "INFO" || sys != "INFO" {
+						t.Errorf("%s log levels = %q/%q, want INFO/INFO as AWS stores them", f.lambda.Name, app, sys)
+					}
 					if got, want := str(t, in, "loggingConfig", "logGroup"), str(t, f.logs.State, "name"); got != want {
 						t.Errorf("%s logs to %q, want its own group %q", f.lambda.Name, got, want)
 					}

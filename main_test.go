@@ -1,41 +1,33 @@
 package main
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/archive"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/mysfits/mysfits-questions/components"
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/internal/local/devstack"
+	"github.com/mysfits/mysfits-questions/internal/local/provision"
+	pm "github.com/mysfits/mysfits-questions/internal/pulumimock"
 )
 
 const (
 	testProject = "mysfits-questions"
-	testRegion  = "us-east-1"
-	testAccount = "123456789012"
 	testEmail   = "admin@mysfits.example"
 )
 
@@ -49,223 +41,45 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	testProgram = program{builder: components.Memoize(components.GoBuilder{TempDir: dir})}
+	testProgram = program{builder: pm.Memoize[components.Bundle](components.GoBuilder{TempDir: dir})}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// ---- the mock cloud -------------------------------------------------------
-
-// mockCloud stands in for the engine and AWS: it records every registered
-// resource and fills the attributes AWS computes (ids, ARNs, URLs) in the
-// shapes AWS uses. Physical names are generated from the URN, as Pulumi's
-// auto-naming does with a random suffix, so they differ between stacks but
-// are stable between runs.
-type mockCloud struct {
-	project, stack string
-	// stackOutputs are the outputs of referenced stacks, by stack name.
-	stackOutputs map[string]map[string]any
-
-	mu        sync.Mutex
-	resources []*mockResource
-}
-
-type mockResource struct {
-	Type, Name, URN, Parent, ID string
-	Inputs, State               map[string]any
-	Dependencies                []string
-}
-
-func newMockCloud(stack string) *mockCloud {
-	return &mockCloud{project: testProject, stack: stack, stackOutputs: map[string]map[string]any{}}
-}
-
-func (m *mockCloud) urn(parent, typ, name string) string {
-	parentType := tokens.Type("")
-	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
-		parentType = p.QualifiedType()
-	}
-	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType, tokens.Type(typ), name))
-}
-
-func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	var parent string
-	var deps []string
-	if rpc := args.RegisterRPC; rpc != nil {
-		parent, deps = rpc.GetParent(), rpc.GetDependencies()
-	}
-	if rpc := args.ReadRPC; rpc != nil {
-		parent = rpc.GetParent()
-	}
-	urn := m.urn(parent, args.TypeToken, args.Name)
-	digest := func(salt string, n int) string {
-		sum := sha256.Sum256([]byte(urn + "|" + salt))
-		return hex.EncodeToString(sum[:])[:n]
-	}
-	inputs := args.Inputs.Mappable()
-	state := args.Inputs.Copy()
-	set := func(key string, value any) { state[resource.PropertyKey(key)] = resource.NewPropertyValue(value) }
-	name, _ := inputs["name"].(string)
-	if name == "" {
-		name = args.Name + "-" + digest("name", 7)
-	}
-	id := digest("id", 10)
-	switch args.TypeToken {
-	case "aws:apigateway/restApi:RestApi":
-		set("name", name)
-		set("rootResourceId", digest("root", 10))
-		set("executionArn", fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", testRegion, testAccount, id))
-		set("arn", fmt.Sprintf("arn:aws:apigateway:%s::/restapis/%s", testRegion, id))
-	case "aws:apigateway/resource:Resource":
-		set("path", "/"+inputs["pathPart"].(string))
-	case "aws:apigateway/stage:Stage":
-		set("invokeUrl", fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", inputs["restApi"], testRegion, inputs["stageName"]))
-	case "aws:dynamodb/table:Table":
-		id = name
-		arn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", testRegion, testAccount, name)
-		set("name", name)
-		set("arn", arn)
-		set("streamArn", arn+"/stream/2025-01-01T00:00:00.000")
-	case "aws:sns/topic:Topic":
-		id = fmt.Sprintf("arn:aws:sns:%s:%s:%s", testRegion, testAccount, name)
-		set("name", name)
-		set("arn", id)
-	case "aws:sqs/queue:Queue":
-		id = fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", testRegion, testAccount, name)
-		set("name", name)
-		set("url", id)
-		set("arn", fmt.Sprintf("arn:aws:sqs:%s:%s:%s", testRegion, testAccount, name))
-	case "aws:iam/role:Role":
-		id = name
-		set("name", name)
-		set("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s", testAccount, name))
-	case "aws:iam/rolePolicy:RolePolicy":
-		set("name", name)
-		id = fmt.Sprintf("%s:%s", inputs["role"], name)
-	case "aws:cloudwatch/logGroup:LogGroup":
-		id = name
-		set("name", name)
-		set("arn", fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", testRegion, testAccount, name))
-	case "aws:lambda/function:Function":
-		id = name
-		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", testRegion, testAccount, name)
-		set("name", name)
-		set("arn", arn)
-		set("invokeArn", fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", testRegion, arn))
-	case "pulumi:pulumi:StackReference":
-		id = args.ID
-		outputs, ok := m.stackOutputs[args.ID]
-		if !ok {
-			return "", nil, fmt.Errorf("unknown stack %q", args.ID)
-		}
-		set("name", args.ID)
-		set("outputs", outputs)
-	}
-	m.mu.Lock()
-	m.resources = append(m.resources, &mockResource{
-		Type: args.TypeToken, Name: args.Name, URN: urn, Parent: parent, ID: id,
-		Inputs: inputs, State: state.Mappable(), Dependencies: deps,
-	})
-	m.mu.Unlock()
-	return id, state, nil
-}
-
-func (m *mockCloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	if args.Token == "aws:index/getRegion:getRegion" {
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"name": testRegion, "id": testRegion, "endpoint": "ec2." + testRegion + ".amazonaws.com",
-		}), nil
-	}
-	return nil, fmt.Errorf("mock: unexpected invoke %s", args.Token)
-}
-
-// ofType returns the resources of a type in registration order.
-func (m *mockCloud) ofType(typ string) []*mockResource {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []*mockResource
-	for _, r := range m.resources {
-		if r.Type == typ {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// get returns the one resource with this type and logical name.
-func (m *mockCloud) get(t *testing.T, typ, name string) *mockResource {
-	t.Helper()
-	var found []*mockResource
-	for _, r := range m.ofType(typ) {
-		if r.Name == name {
-			found = append(found, r)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("%d resources of type %s named %s, want 1", len(found), typ, name)
-	}
-	return found[0]
-}
-
-func (m *mockCloud) byURN(urn string) *mockResource {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, r := range m.resources {
-		if r.URN == urn {
-			return r
-		}
-	}
-	return nil
-}
-
-// ---- running the program ---------------------------------------------------
+// ---- running the program on the mock cloud ------------------------------------
 
 type programRun struct {
-	cloud   *mockCloud
+	cloud   *pm.Cloud
 	exports map[string]any
 	err     error
 }
 
-// runProgram runs body (testProgram.run when nil) as a stack with the given
-// project configuration (keys without the project prefix) and aws:region.
-func runProgram(t *testing.T, cloud *mockCloud, cfg map[string]string, body pulumi.RunFunc) programRun {
-	t.Helper()
-	pctx := newTestContext(t, cloud, cfg)
-	if body == nil {
-		body = testProgram.run
-	}
-	err := pulumi.RunWithContext(pctx, body)
-	exports := map[string]any{}
-	if err == nil {
-		for name, input := range pctx.GetCurrentExportMap() {
-			res, err := internals.UnsafeAwaitOutput(context.Background(), pulumi.ToOutput(input))
-			if err != nil {
-				t.Fatalf("export %s: %v", name, err)
-			}
-			if !res.Known {
-				t.Fatalf("export %s is unknown", name)
-			}
-			exports[name] = res.Value
-		}
-	}
-	return programRun{cloud: cloud, exports: exports, err: err}
-}
+func newMockCloud(stack string) *pm.Cloud { return pm.NewCloud(testProject, stack) }
 
-func newTestContext(t *testing.T, cloud *mockCloud, cfg map[string]string) *pulumi.Context {
-	t.Helper()
-	full := map[string]string{"aws:region": testRegion}
+// projectConfig puts the project's namespace on cfg's keys.
+func projectConfig(cfg map[string]string) map[string]string {
+	full := map[string]string{}
 	for k, v := range cfg {
 		full[testProject+":"+k] = v
 	}
-	pctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{
-		Project: cloud.project, Stack: cloud.stack, Config: full, Mocks: cloud,
-	})
-	if err != nil {
-		t.Fatalf("NewContext: %v", err)
+	return full
+}
+
+// runProgram runs body (testProgram.run when nil) as a stack with the given
+// project configuration (keys without the project prefix).
+func runProgram(t *testing.T, cloud *pm.Cloud, cfg map[string]string, body pulumi.RunFunc) programRun {
+	t.Helper()
+	if body == nil {
+		body = testProgram.run
 	}
-	t.Cleanup(func() { pctx.Close() })
-	return pctx
+	exports, err := pm.Run(t, cloud, projectConfig(cfg), body)
+	return programRun{cloud: cloud, exports: exports, err: err}
+}
+
+func newTestContext(t *testing.T, cloud *pm.Cloud, cfg map[string]string) *pulumi.Context {
+	t.Helper()
+	return pm.Context(t, cloud, projectConfig(cfg))
 }
 
 func mustRun(t *testing.T, stack string, cfg map[string]string) programRun {
@@ -275,142 +89,6 @@ func mustRun(t *testing.T, stack string, cfg map[string]string) programRun {
 		t.Fatalf("program failed: %v", run.err)
 	}
 	return run
-}
-
-// ---- value helpers ----------------------------------------------------------
-
-// field walks nested maps: field(r.Inputs, "tracingConfig", "mode").
-func field(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}
-
-func str(t *testing.T, v any, path ...string) string {
-	t.Helper()
-	s, ok := field(v, path...).(string)
-	if !ok {
-		t.Fatalf("%s is %T (%v), want a string", strings.Join(path, "."), field(v, path...), field(v, path...))
-	}
-	return s
-}
-
-func num(t *testing.T, v any, path ...string) int {
-	t.Helper()
-	f, ok := field(v, path...).(float64)
-	if !ok {
-		t.Fatalf("%s is %T (%v), want a number", strings.Join(path, "."), field(v, path...), field(v, path...))
-	}
-	return int(f)
-}
-
-func stringList(v any) []string {
-	var out []string
-	for _, e := range v.([]any) {
-		out = append(out, e.(string))
-	}
-	return out
-}
-
-func stringMap(t *testing.T, v any, path ...string) map[string]string {
-	t.Helper()
-	m, ok := field(v, path...).(map[string]any)
-	if !ok {
-		t.Fatalf("%s is %T, want a map", strings.Join(path, "."), field(v, path...))
-	}
-	out := map[string]string{}
-	for k, v := range m {
-		out[k] = fmt.Sprint(v)
-	}
-	return out
-}
-
-// statement is an IAM statement reduced to what is compared.
-type statement struct {
-	Effect    string
-	Action    []string
-	Resource  []string
-	Principal map[string]any
-}
-
-func (s statement) String() string {
-	a, r := slices.Clone(s.Action), slices.Clone(s.Resource)
-	sort.Strings(a)
-	sort.Strings(r)
-	return fmt.Sprintf("%s %v on %v", s.Effect, a, r)
-}
-
-func parsePolicy(t *testing.T, doc string) []statement {
-	t.Helper()
-	var p struct {
-		Version   string
-		Statement []statement
-	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		t.Fatalf("policy is not JSON: %v\n%s", err, doc)
-	}
-	if p.Version != "2012-10-17" {
-		t.Errorf("policy version = %q", p.Version)
-	}
-	return p.Statement
-}
-
-func sameStatements(t *testing.T, what string, got []statement, want []statement) {
-	t.Helper()
-	g, w := make([]string, len(got)), make([]string, len(want))
-	for i := range got {
-		g[i] = got[i].String()
-	}
-	for i := range want {
-		w[i] = want[i].String()
-	}
-	sort.Strings(g)
-	sort.Strings(w)
-	if !slices.Equal(g, w) {
-		t.Errorf("%s statements:\n got  %s\n want %s", what, strings.Join(g, "\n      "), strings.Join(w, "\n      "))
-	}
-}
-
-func allow(resources []string, actions ...string) statement {
-	return statement{Effect: "Allow", Action: actions, Resource: resources}
-}
-
-// ---- the resource graph per stage -------------------------------------------
-
-// function is a deployed TracedGoFunction as the mock saw it.
-type function struct {
-	lambda, role, policy, logs *mockResource
-}
-
-func findFunction(t *testing.T, c *mockCloud, name string) function {
-	t.Helper()
-	f := function{
-		lambda: c.get(t, "aws:lambda/function:Function", name),
-		role:   c.get(t, "aws:iam/role:Role", name+"-role"),
-		policy: c.get(t, "aws:iam/rolePolicy:RolePolicy", name+"-policy"),
-		logs:   c.get(t, "aws:cloudwatch/logGroup:LogGroup", name+"-logs"),
-	}
-	if got, want := str(t, f.lambda.Inputs, "role"), str(t, f.role.State, "arn"); got != want {
-		t.Errorf("%s runs with role %s, want its own role %s", name, got, want)
-	}
-	if got, want := str(t, f.policy.Inputs, "role"), str(t, f.role.State, "name"); got != want {
-		t.Errorf("%s policy is attached to %s, want %s", name, got, want)
-	}
-	comp := c.byURN(f.lambda.Parent)
-	if comp == nil || comp.Type != components.TracedGoFunctionType || comp.Name != name {
-		t.Errorf("%s is not parented to its TracedGoFunction component", name)
-	}
-	for _, child := range []*mockResource{f.role, f.policy, f.logs} {
-		if child.Parent != f.lambda.Parent {
-			t.Errorf("%s (%s) is not a child of the %s component", child.Name, child.Type, name)
-		}
-	}
-	return f
 }
 
 func baseConfig(stage int) map[string]string {
@@ -426,7 +104,9 @@ func baseConfig(stage int) map[string]string {
 	}
 }
 
-func TestStages(t *testing.T) {
+// TestOutputs: every stack output the main Mysfits project may read, at
+// every stage, with the contract's endpoint shape.
+func TestOutputs(t *testing.T) {
 	t.Parallel()
 	for _, stage := range []int{1, 2, 3} {
 		t.Run(fmt.Sprintf("stage %d", stage), func(t *testing.T) {
@@ -434,383 +114,38 @@ func TestStages(t *testing.T) {
 			run := mustRun(t, "dev", baseConfig(stage))
 			c := run.cloud
 			const origin = "https://www.mysfits.example"
-			tracing := lambdaenv.TracingStage(stage)
-
-			table := c.get(t, "aws:dynamodb/table:Table", "questions-table")
-			topic := c.get(t, "aws:sns/topic:Topic", "questions-topic")
-			dlq := c.get(t, "aws:sqs/queue:Queue", "questions-dlq")
-			tableArn, streamArn := str(t, table.State, "arn"), str(t, table.State, "streamArn")
-			topicArn, dlqArn := str(t, topic.State, "arn"), str(t, dlq.State, "arn")
-			post := findFunction(t, c, "questions-post")
-			process := findFunction(t, c, "questions-process")
-
-			t.Run("api gateway tracing", func(t *testing.T) {
-				st := c.get(t, "aws:apigateway/stage:Stage", "questions-api-prod")
-				if got := field(st.Inputs, "xrayTracingEnabled"); got != (stage >= 2) {
-					t.Errorf("stage %d: xrayTracingEnabled = %v, want on from stage 2", stage, got)
+			table := c.Get(t, "aws:dynamodb/table:Table", "questions-table")
+			topic := c.Get(t, "aws:sns/topic:Topic", "questions-topic")
+			dlq := c.Get(t, "aws:sqs/queue:Queue", "questions-dlq")
+			tableArn, topicArn := pm.Str(t, table.State, "arn"), pm.Str(t, topic.State, "arn")
+			post := c.Get(t, "aws:lambda/function:Function", "questions-post")
+			process := c.Get(t, "aws:lambda/function:Function", "questions-process")
+			api := c.Get(t, "aws:apigateway/restApi:RestApi", "questions-api")
+			want := map[string]any{
+				"questionsApiEndpoint":         fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/prod", api.ID, pm.Region),
+				"questionsRestApiId":           api.ID,
+				"questionsAllowedOrigin":       origin,
+				"questionsTableName":           pm.Str(t, table.State, "name"),
+				"questionsTableArn":            tableArn,
+				"questionsTopicArn":            topicArn,
+				"questionsTopicName":           pm.Str(t, topic.State, "name"),
+				"postQuestionFunctionName":     pm.Str(t, post.State, "name"),
+				"processQuestionsFunctionName": pm.Str(t, process.State, "name"),
+				"deadLetterQueueUrl":           pm.Str(t, dlq.State, "url"),
+				"tracingStage":                 stage,
+			}
+			if len(run.exports) != len(want) {
+				t.Errorf("exports = %v, want exactly %v", run.exports, want)
+			}
+			for k, v := range want {
+				if run.exports[k] != v {
+					t.Errorf("export %s = %v (%T), want %v", k, run.exports[k], run.exports[k], v)
 				}
-				if got := str(t, st.Inputs, "stageName"); got != "prod" {
-					t.Errorf("stage name = %q, want prod", got)
-				}
-			})
-
-			t.Run("functions", func(t *testing.T) {
-				for _, f := range []function{post, process} {
-					in := f.lambda.Inputs
-					if got := str(t, in, "tracingConfig", "mode"); got != "Active" {
-						t.Errorf("%s tracing mode = %q, want Active at every stage", f.lambda.Name, got)
-					}
-					if str(t, in, "runtime") != "provided.al2023" || str(t, in, "handler") != "bootstrap" ||
-						!slices.Equal(stringList(field(in, "architectures")), []string{"arm64"}) {
-						t.Errorf("%s runtime/handler/architectures = %v/%v/%v", f.lambda.Name, in["runtime"], in["handler"], in["architectures"])
-					}
-					if got := str(t, in, "loggingConfig", "logFormat"); got != "JSON" {
-						t.Errorf("%s log format = %q", f.lambda.Name, got)
-					}
-					// Unset levels are stored as INFO by AWS: a diff on every update.
-					if app, sys := str(t, in, "loggingConfig", "applicationLogLevel"), str(t, in, "loggingConfig", "systemLogLevel"); app != "INFO" || sys != "INFO" {
-						t.Errorf("%s log levels = %q/%q, want INFO/INFO as AWS stores them", f.lambda.Name, app, sys)
-					}
-					if got, want := str(t, in, "loggingConfig", "logGroup"), str(t, f.logs.State, "name"); got != want {
-						t.Errorf("%s logs to %q, want its own group %q", f.lambda.Name, got, want)
-					}
-					if got := num(t, f.logs.Inputs, "retentionInDays"); got != 30 {
-						t.Errorf("%s log retention = %d, want the configured 30", f.lambda.Name, got)
-					}
-					code, ok := in["code"].(*archive.Archive)
-					if !ok || !strings.HasSuffix(code.Path, ".zip") {
-						t.Fatalf("%s code = %#v, want a zip file archive", f.lambda.Name, in["code"])
-					}
-					data, err := os.ReadFile(code.Path)
-					if err != nil {
-						t.Fatalf("%s code: %v", f.lambda.Name, err)
-					}
-					sum := sha256.Sum256(data)
-					if got := str(t, in, "sourceCodeHash"); got != base64.StdEncoding.EncodeToString(sum[:]) {
-						t.Errorf("%s sourceCodeHash %s is not the zip's base64 sha256", f.lambda.Name, got)
-					}
-					if !slices.Contains(f.lambda.Dependencies, f.policy.URN) || !slices.Contains(f.lambda.Dependencies, f.logs.URN) {
-						t.Errorf("%s does not wait for its policy and log group", f.lambda.Name)
-					}
-				}
-			})
-
-			t.Run("environment", func(t *testing.T) {
-				stageVars := map[string]string{lambdaenv.Stage: strconv.Itoa(stage)}
-				if stage == 3 {
-					stageVars[lambdaenv.FaultPercent] = "30"
-					stageVars[lambdaenv.FaultDelay] = "7s"
-				}
-				wantPost := map[string]string{
-					lambdaenv.TableName:     str(t, table.State, "name"),
-					lambdaenv.AllowedOrigin: origin,
-				}
-				wantProcess := map[string]string{lambdaenv.TopicARN: topicArn}
-				for k, v := range stageVars {
-					wantPost[k], wantProcess[k] = v, v
-				}
-				for _, tt := range []struct {
-					f    function
-					want map[string]string
-				}{{post, wantPost}, {process, wantProcess}} {
-					got := stringMap(t, tt.f.lambda.Inputs, "environment", "variables")
-					if !maps.Equal(got, tt.want) {
-						t.Errorf("%s environment = %v, want %v", tt.f.lambda.Name, got, tt.want)
-					}
-					if _, has := got[lambdaenv.FaultPercent]; has != (stage == 3) {
-						t.Errorf("%s has %s = %v at stage %d", tt.f.lambda.Name, lambdaenv.FaultPercent, has, stage)
-					}
-					// What the functions will read back must be what was configured.
-					loaded, err := lambdaenv.LoadTracing(func(k string) string { return got[k] })
-					if err != nil || loaded.Stage != tracing {
-						t.Errorf("%s: LoadTracing = %+v, %v", tt.f.lambda.Name, loaded, err)
-					}
-				}
-			})
-
-			t.Run("timeouts", func(t *testing.T) {
-				postTimeout := time.Duration(num(t, post.lambda.Inputs, "timeout")) * time.Second
-				if postTimeout <= 7*time.Second {
-					t.Errorf("post timeout %s does not exceed faultDelay 7s", postTimeout)
-				}
-				if postTimeout != spec.PostTimeout(7*time.Second) {
-					t.Errorf("post timeout %s, want spec.PostTimeout(7s) = %s at every stage", postTimeout, spec.PostTimeout(7*time.Second))
-				}
-				if got := time.Duration(num(t, process.lambda.Inputs, "timeout")) * time.Second; got != spec.ProcessTimeout {
-					t.Errorf("process timeout = %s, want %s", got, spec.ProcessTimeout)
-				}
-			})
-
-			t.Run("iam", func(t *testing.T) {
-				logs := func(f function) statement {
-					arn := str(t, f.logs.State, "arn")
-					return allow([]string{arn, arn + ":*"}, "logs:CreateLogStream", "logs:PutLogEvents")
-				}
-				xray := allow([]string{"*"}, "xray:PutTraceSegments", "xray:PutTelemetryRecords")
-				sameStatements(t, "post", parsePolicy(t, str(t, post.policy.Inputs, "policy")), []statement{
-					allow([]string{tableArn}, "dynamodb:PutItem"),
-					logs(post),
-					xray,
-				})
-				sameStatements(t, "process", parsePolicy(t, str(t, process.policy.Inputs, "policy")), []statement{
-					allow([]string{streamArn}, "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
-					allow([]string{tableArn + "/stream/*"}, "dynamodb:ListStreams"),
-					allow([]string{topicArn}, "sns:Publish"),
-					allow([]string{dlqArn}, "sqs:SendMessage"),
-					logs(process),
-					xray,
-				})
-				for _, f := range []function{post, process} {
-					trust := parsePolicy(t, str(t, f.role.Inputs, "assumeRolePolicy"))
-					if len(trust) != 1 || trust[0].Effect != "Allow" || !slices.Equal(trust[0].Action, []string{"sts:AssumeRole"}) ||
-						field(trust[0].Principal, "Service") != "lambda.amazonaws.com" || trust[0].Resource != nil {
-						t.Errorf("%s trust policy = %+v, want lambda.amazonaws.com may sts:AssumeRole", f.role.Name, trust)
-					}
-				}
-				// Only X-Ray writes may use "*", in any policy of the stack.
-				for _, p := range c.ofType("aws:iam/rolePolicy:RolePolicy") {
-					for _, s := range parsePolicy(t, str(t, p.Inputs, "policy")) {
-						if slices.Contains(s.Resource, "*") && !slices.Equal(s.Action, []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}) {
-							t.Errorf("%s grants %v on *", p.Name, s.Action)
-						}
-						for _, a := range s.Action {
-							if strings.Contains(a, "*") {
-								t.Errorf("%s grants wildcard action %s", p.Name, a)
-							}
-						}
-					}
-				}
-			})
-
-			t.Run("storage and notification", func(t *testing.T) {
-				in := table.Inputs
-				if str(t, in, "billingMode") != "PAY_PER_REQUEST" || str(t, in, "hashKey") != "QuestionId" ||
-					field(in, "streamEnabled") != true || str(t, in, "streamViewType") != "NEW_IMAGE" ||
-					field(in, "serverSideEncryption", "enabled") != true || field(in, "pointInTimeRecovery", "enabled") != true {
-					t.Errorf("table inputs = %v", in)
-				}
-				attrs := field(in, "attributes").([]any)
-				if len(attrs) != 1 || field(attrs[0], "name") != "QuestionId" || field(attrs[0], "type") != "S" {
-					t.Errorf("table attributes = %v, want only QuestionId (S)", attrs)
-				}
-				if got := str(t, topic.Inputs, "kmsMasterKeyId"); got != "alias/aws/sns" {
-					t.Errorf("topic key = %q", got)
-				}
-				sub := c.get(t, "aws:sns/topicSubscription:TopicSubscription", "questions-admin-email")
-				if str(t, sub.Inputs, "protocol") != "email" || str(t, sub.Inputs, "endpoint") != testEmail || str(t, sub.Inputs, "topic") != topicArn {
-					t.Errorf("subscription = %v", sub.Inputs)
-				}
-				if field(dlq.Inputs, "sqsManagedSseEnabled") != true || num(t, dlq.Inputs, "messageRetentionSeconds") != 14*24*3600 {
-					t.Errorf("dead-letter queue = %v", dlq.Inputs)
-				}
-			})
-
-			t.Run("stream mapping", func(t *testing.T) {
-				mappings := c.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")
-				if len(mappings) != 1 {
-					t.Fatalf("%d event source mappings, want 1", len(mappings))
-				}
-				in := mappings[0].Inputs
-				want := map[string]any{
-					"eventSourceArn":                 streamArn,
-					"functionName":                   str(t, process.lambda.State, "arn"),
-					"startingPosition":               "TRIM_HORIZON",
-					"batchSize":                      float64(spec.QuestionsStream.BatchSize),
-					"maximumBatchingWindowInSeconds": float64(1),
-					"maximumRetryAttempts":           float64(3),
-					"maximumRecordAgeInSeconds":      float64(3600),
-					"bisectBatchOnFunctionError":     true,
-					"parallelizationFactor":          float64(1),
-				}
-				for k, v := range want {
-					if in[k] != v {
-						t.Errorf("mapping %s = %v, want %v", k, in[k], v)
-					}
-				}
-				if got := stringList(in["functionResponseTypes"]); !slices.Equal(got, []string{"ReportBatchItemFailures"}) {
-					t.Errorf("functionResponseTypes = %v", got)
-				}
-				if got := str(t, in, "destinationConfig", "onFailure", "destinationArn"); got != dlqArn {
-					t.Errorf("on-failure destination = %s, want the dead-letter queue %s", got, dlqArn)
-				}
-				// Lambda checks the role can read the stream when the mapping is
-				// created: the mapping waits for the function, which waits for
-				// its policy (checked in "functions").
-				if !slices.Contains(mappings[0].Dependencies, process.lambda.URN) {
-					t.Errorf("mapping does not wait for the process function: %v", mappings[0].Dependencies)
-				}
-			})
-
-			t.Run("api", func(t *testing.T) {
-				api := c.get(t, "aws:apigateway/restApi:RestApi", "questions-api")
-				if got := str(t, api.Inputs, "endpointConfiguration", "types"); got != "REGIONAL" {
-					t.Errorf("endpoint type = %q", got)
-				}
-				res := c.get(t, "aws:apigateway/resource:Resource", "questions-api-questions")
-				if str(t, res.Inputs, "pathPart") != "questions" || str(t, res.Inputs, "parentId") != str(t, api.State, "rootResourceId") {
-					t.Errorf("resource = %v", res.Inputs)
-				}
-				methods := map[string]*mockResource{}
-				for _, m := range c.ofType("aws:apigateway/method:Method") {
-					methods[str(t, m.Inputs, "httpMethod")] = m
-					if str(t, m.Inputs, "resourceId") != res.ID {
-						t.Errorf("method %s is not on /questions", m.Name)
-					}
-				}
-				if len(methods) != 2 || methods["POST"] == nil || methods["OPTIONS"] == nil {
-					t.Fatalf("methods = %v, want POST and OPTIONS", methods)
-				}
-				validator := c.get(t, "aws:apigateway/requestValidator:RequestValidator", "questions-api-validator")
-				model := c.get(t, "aws:apigateway/model:Model", "questions-api-model")
-				if str(t, methods["POST"].Inputs, "requestValidatorId") != validator.ID || field(validator.Inputs, "validateRequestBody") != true {
-					t.Errorf("POST is not validated: %v / %v", methods["POST"].Inputs, validator.Inputs)
-				}
-				if got := str(t, methods["POST"].Inputs, "requestModels", "application/json"); got != str(t, model.Inputs, "name") {
-					t.Errorf("POST model = %q, want %q", got, str(t, model.Inputs, "name"))
-				}
-				var schema map[string]any
-				if err := json.Unmarshal([]byte(str(t, model.Inputs, "schema")), &schema); err != nil {
-					t.Fatalf("model schema: %v", err)
-				}
-				if schema["additionalProperties"] != false || fmt.Sprint(schema["required"]) != "[email questionText]" ||
-					num(t, schema, "properties", "email", "maxLength") != 254 || num(t, schema, "properties", "questionText", "maxLength") != 2000 {
-					t.Errorf("model schema = %v", schema)
-				}
-
-				integrations := map[string]*mockResource{}
-				for _, i := range c.ofType("aws:apigateway/integration:Integration") {
-					integrations[str(t, i.Inputs, "httpMethod")] = i
-				}
-				postInt := integrations["POST"]
-				if postInt == nil || str(t, postInt.Inputs, "type") != "AWS_PROXY" || str(t, postInt.Inputs, "integrationHttpMethod") != "POST" ||
-					str(t, postInt.Inputs, "uri") != str(t, post.lambda.State, "invokeArn") {
-					t.Errorf("POST integration = %v, want a Lambda proxy to the post function", postInt)
-				}
-
-				// CORS: the preflight and API Gateway's own errors.
-				optInt := integrations["OPTIONS"]
-				if optInt == nil || str(t, optInt.Inputs, "type") != "MOCK" {
-					t.Fatalf("OPTIONS integration = %v, want MOCK", optInt)
-				}
-				wantCORS := map[string]string{
-					"Access-Control-Allow-Origin":  "'" + origin + "'",
-					"Access-Control-Allow-Headers": "'Content-Type'",
-					"Access-Control-Allow-Methods": "'OPTIONS,POST'",
-				}
-				optResp := c.get(t, "aws:apigateway/integrationResponse:IntegrationResponse", "questions-api-options-integration-response")
-				declared := c.get(t, "aws:apigateway/methodResponse:MethodResponse", "questions-api-options-response")
-				for h, v := range wantCORS {
-					if got := str(t, optResp.Inputs, "responseParameters", "method.response.header."+h); got != v {
-						t.Errorf("preflight %s = %s, want %s", h, got, v)
-					}
-					if field(declared.Inputs, "responseParameters", "method.response.header."+h) == nil {
-						t.Errorf("preflight method response does not declare %s", h)
-					}
-				}
-				if !slices.Contains(optResp.Dependencies, optInt.URN) {
-					t.Error("OPTIONS integration response does not wait for its integration")
-				}
-				gateway := map[string]*mockResource{}
-				for _, g := range c.ofType("aws:apigateway/response:Response") {
-					gateway[str(t, g.Inputs, "responseType")] = g
-					if str(t, g.Inputs, "restApiId") != api.ID {
-						t.Errorf("gateway response %s is on another API", g.Name)
-					}
-				}
-				for _, typ := range []string{"DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY"} {
-					g := gateway[typ]
-					if g == nil {
-						t.Errorf("no %s gateway response", typ)
-						continue
-					}
-					for _, h := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers"} {
-						if got := str(t, g.Inputs, "responseParameters", "gatewayresponse.header."+h); got != wantCORS[h] {
-							t.Errorf("%s %s = %s, want %s", typ, h, got, wantCORS[h])
-						}
-					}
-				}
-
-				perm := c.get(t, "aws:lambda/permission:Permission", "questions-api-invoke")
-				if str(t, perm.Inputs, "principal") != "apigateway.amazonaws.com" || str(t, perm.Inputs, "action") != "lambda:InvokeFunction" ||
-					str(t, perm.Inputs, "function") != str(t, post.lambda.State, "name") ||
-					str(t, perm.Inputs, "sourceArn") != str(t, api.State, "executionArn")+"/*/POST/questions" {
-					t.Errorf("invoke permission = %v", perm.Inputs)
-				}
-
-				settings := c.get(t, "aws:apigateway/methodSettings:MethodSettings", "questions-api-throttling")
-				if str(t, settings.Inputs, "methodPath") != "*/*" || str(t, settings.Inputs, "stageName") != "prod" ||
-					num(t, settings.Inputs, "settings", "throttlingRateLimit") != 25 || num(t, settings.Inputs, "settings", "throttlingBurstLimit") != 50 {
-					t.Errorf("method settings = %v, want */* throttled at 25/s burst 50", settings.Inputs)
-				}
-
-				deployment := c.get(t, "aws:apigateway/deployment:Deployment", "questions-api-deployment")
-				if str(t, deployment.Inputs, "triggers", "api") == "" {
-					t.Error("deployment has no trigger")
-				}
-				for _, typ := range []string{"aws:apigateway/method:Method", "aws:apigateway/integration:Integration",
-					"aws:apigateway/integrationResponse:IntegrationResponse", "aws:apigateway/methodResponse:MethodResponse",
-					"aws:apigateway/response:Response", "aws:apigateway/model:Model"} {
-					for _, r := range c.ofType(typ) {
-						if !slices.Contains(deployment.Dependencies, r.URN) {
-							t.Errorf("deployment does not depend on %s %s", typ, r.Name)
-						}
-					}
-				}
-				st := c.get(t, "aws:apigateway/stage:Stage", "questions-api-prod")
-				if str(t, st.Inputs, "deployment") != deployment.ID {
-					t.Error("stage does not use the deployment")
-				}
-			})
-
-			t.Run("outputs", func(t *testing.T) {
-				api := c.get(t, "aws:apigateway/restApi:RestApi", "questions-api")
-				want := map[string]any{
-					"questionsApiEndpoint":         fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/prod", api.ID, testRegion),
-					"questionsRestApiId":           api.ID,
-					"questionsAllowedOrigin":       origin,
-					"questionsTableName":           str(t, table.State, "name"),
-					"questionsTableArn":            tableArn,
-					"questionsTopicArn":            topicArn,
-					"questionsTopicName":           str(t, topic.State, "name"),
-					"postQuestionFunctionName":     str(t, post.lambda.State, "name"),
-					"processQuestionsFunctionName": str(t, process.lambda.State, "name"),
-					"deadLetterQueueUrl":           str(t, dlq.State, "url"),
-					"tracingStage":                 stage,
-				}
-				if len(run.exports) != len(want) {
-					t.Errorf("exports = %v, want exactly %v", run.exports, want)
-				}
-				for k, v := range want {
-					if run.exports[k] != v {
-						t.Errorf("export %s = %v (%T), want %v", k, run.exports[k], run.exports[k], v)
-					}
-				}
-				endpoint := regexp.MustCompile(`^https://[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com/prod$`)
-				if e, _ := run.exports["questionsApiEndpoint"].(string); !endpoint.MatchString(e) {
-					t.Errorf("endpoint %q does not have the contract's shape", e)
-				}
-			})
-
-			t.Run("components", func(t *testing.T) {
-				svc := c.get(t, "mysfits:questions:QuestionsService", "questions")
-				if resource.URN(svc.Parent).QualifiedType() != resource.RootStackType {
-					t.Errorf("service parent = %s, want the stack", svc.Parent)
-				}
-				c.get(t, "mysfits:questions:QuestionsApi", "questions-api")
-				// Every AWS resource sits under one of the project's components.
-				for _, r := range c.resources {
-					if !strings.HasPrefix(r.Type, "aws:") {
-						continue
-					}
-					p := c.byURN(r.Parent)
-					if p == nil || !strings.HasPrefix(p.Type, "mysfits:questions:") {
-						t.Errorf("%s %s is not parented to a component", r.Type, r.Name)
-					}
-					if !strings.HasPrefix(r.Name, "questions") {
-						t.Errorf("%s %s is not named from the component", r.Type, r.Name)
-					}
-				}
-			})
+			}
+			endpoint := regexp.MustCompile(`^https://[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com/prod$`)
+			if e, _ := run.exports["questionsApiEndpoint"].(string); !endpoint.MatchString(e) {
+				t.Errorf("endpoint %q does not have the contract's shape", e)
+			}
 		})
 	}
 }
@@ -820,7 +155,7 @@ func TestDeploymentTrigger(t *testing.T) {
 	trigger := func(cfg map[string]string) string {
 		t.Helper()
 		run := mustRun(t, "dev", cfg)
-		return str(t, run.cloud.get(t, "aws:apigateway/deployment:Deployment", "questions-api-deployment").Inputs, "triggers", "api")
+		return pm.Str(t, run.cloud.Get(t, "aws:apigateway/deployment:Deployment", "questions-api-deployment").Inputs, "triggers", "api")
 	}
 	with := func(stage int, key, value string) map[string]string {
 		cfg := baseConfig(stage)
@@ -851,7 +186,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		t.Fatalf("loadSettings: %v", err)
 	}
 	want := settings{
-		Tracing:          lambdaenv.Tracing{Stage: 1, Faults: lambdaenv.Faults{Percent: 50, Delay: 5 * time.Second}},
+		Tracing:          contract.Tracing{Stage: 1, Faults: contract.Faults{Percent: 50, Delay: 5 * time.Second}},
 		AdminEmail:       testEmail,
 		AllowedOrigin:    "*",
 		Throttle:         components.Throttle{RateLimit: 10, BurstLimit: 20},
@@ -862,7 +197,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 	}
 }
 
-// The origin rules themselves are lambdaenv.ParseOrigin's (tested there);
+// The origin rules themselves are contract.ParseOrigin's (tested there);
 // this shows the configuration goes through them.
 func TestLoadSettingsNormalizesOrigin(t *testing.T) {
 	t.Parallel()
@@ -882,14 +217,13 @@ func TestLoadSettingsErrors(t *testing.T) {
 	}{
 		{"stage too high", map[string]string{keyStage: "4"}, []string{"stage: 4 is not allowed (must be 1, 2 or 3)"}},
 		{"stage zero", map[string]string{keyStage: "0"}, []string{"stage: 0 is not allowed (must be 1, 2 or 3)"}},
-		{"stage not a number", map[string]string{keyStage: "two"}, []string{`stage: "two" is not allowed (must be an integer)`}},
-		{"stage empty", map[string]string{keyStage: ""}, []string{`stage: "" is not allowed`}},
+		{"stage not a number", map[string]string{keyStage: "two"}, []string{`stage: "two" is not allowed (must be 1, 2 or 3)`}},
 		{"fault percent over 100", map[string]string{keyFaultPercent: "150"}, []string{"faultPercent: 150 is not allowed", "between 0 and 100"}},
 		{"fault percent negative", map[string]string{keyFaultPercent: "-1"}, []string{"faultPercent: -1 is not allowed"}},
-		{"fault percent not a number", map[string]string{keyFaultPercent: "half"}, []string{`faultPercent: "half" is not allowed (must be an integer)`}},
+		{"fault percent not a number", map[string]string{keyFaultPercent: "half"}, []string{`faultPercent: "half" is not allowed (must be an integer between 0 and 100)`}},
 		{"fault delay not a duration", map[string]string{keyFaultDelay: "5 seconds"}, []string{`faultDelay: "5 seconds" is not allowed (must be a duration such as 5s`}},
-		{"fault delay too long", map[string]string{keyFaultDelay: "30s"}, []string{`faultDelay: "30s" is not allowed`, "between 100ms and 25s"}},
-		{"fault delay too short", map[string]string{keyFaultDelay: "10ms"}, []string{`faultDelay: "10ms" is not allowed`}},
+		{"fault delay too long", map[string]string{keyFaultDelay: "30s"}, []string{`faultDelay: 30s is not allowed`, "between 100ms and 25s"}},
+		{"fault delay too short", map[string]string{keyFaultDelay: "10ms"}, []string{`faultDelay: 10ms is not allowed`}},
 		{"admin e-mail missing", map[string]string{keyAdminEmail: "-"}, []string{"adminEmail: not set (required"}},
 		{"admin e-mail empty", map[string]string{keyAdminEmail: ""}, []string{"adminEmail: not set"}},
 		{"admin e-mail invalid", map[string]string{keyAdminEmail: "not-an-email"}, []string{`adminEmail: "not-an-email" is not allowed (it must be an e-mail address`}},
@@ -941,7 +275,7 @@ func TestInvalidConfigurationCreatesNothing(t *testing.T) {
 	if run.err == nil || !strings.Contains(run.err.Error(), "stage: 4 is not allowed") {
 		t.Fatalf("program error = %v, want the stage error", run.err)
 	}
-	if n := len(run.cloud.resources); n != 0 {
+	if n := len(run.cloud.Resources()); n != 0 {
 		t.Errorf("%d resources registered despite invalid configuration", n)
 	}
 }
@@ -964,7 +298,7 @@ func TestMysfitsStackOrigin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			cloud := newMockCloud("dev")
-			cloud.stackOutputs[mainStack] = tt.outputs
+			cloud.StackOutputs[mainStack] = tt.outputs
 			cfg := baseConfig(2)
 			cfg[keyMysfitsStack] = mainStack // takes precedence over allowedOrigin
 			run := runProgram(t, cloud, cfg, nil)
@@ -977,7 +311,7 @@ func TestMysfitsStackOrigin(t *testing.T) {
 						t.Errorf("error %q does not contain %q", run.err, w)
 					}
 				}
-				if len(cloud.ofType(components.QuestionsServiceType)) != 0 {
+				if len(cloud.OfType(components.QuestionsServiceType)) != 0 {
 					t.Error("service created without an origin")
 				}
 				return
@@ -985,20 +319,20 @@ func TestMysfitsStackOrigin(t *testing.T) {
 			if run.err != nil {
 				t.Fatalf("program failed: %v", run.err)
 			}
-			ref := cloud.get(t, "pulumi:pulumi:StackReference", mainStack)
+			ref := cloud.Get(t, "pulumi:pulumi:StackReference", mainStack)
 			if ref.ID != mainStack {
 				t.Errorf("stack reference reads %q, want %q", ref.ID, mainStack)
 			}
-			env := stringMap(t, cloud.get(t, "aws:lambda/function:Function", "questions-post").Inputs, "environment", "variables")
-			if env[lambdaenv.AllowedOrigin] != tt.origin {
-				t.Errorf("post function origin = %q, want %q", env[lambdaenv.AllowedOrigin], tt.origin)
+			env := pm.StringMap(t, cloud.Get(t, "aws:lambda/function:Function", "questions-post").Inputs, "environment", "variables")
+			if env[contract.EnvAllowedOrigin] != tt.origin {
+				t.Errorf("post function origin = %q, want %q", env[contract.EnvAllowedOrigin], tt.origin)
 			}
-			preflight := cloud.get(t, "aws:apigateway/integrationResponse:IntegrationResponse", "questions-api-options-integration-response")
-			if got := str(t, preflight.Inputs, "responseParameters", "method.response.header.Access-Control-Allow-Origin"); got != "'"+tt.origin+"'" {
+			preflight := cloud.Get(t, "aws:apigateway/integrationResponse:IntegrationResponse", "questions-api-options-integration-response")
+			if got := pm.Str(t, preflight.Inputs, "responseParameters", "method.response.header.Access-Control-Allow-Origin"); got != "'"+tt.origin+"'" {
 				t.Errorf("preflight origin = %s, want '%s'", got, tt.origin)
 			}
-			for _, g := range cloud.ofType("aws:apigateway/response:Response") {
-				if got := str(t, g.Inputs, "responseParameters", "gatewayresponse.header.Access-Control-Allow-Origin"); got != "'"+tt.origin+"'" {
+			for _, g := range cloud.OfType("aws:apigateway/response:Response") {
+				if got := pm.Str(t, g.Inputs, "responseParameters", "gatewayresponse.header.Access-Control-Allow-Origin"); got != "'"+tt.origin+"'" {
 					t.Errorf("%s origin = %s", g.Name, got)
 				}
 			}
@@ -1018,7 +352,7 @@ func TestTwoStacksDoNotCollide(t *testing.T) {
 
 	// Names that live inside one REST API (model, validator) are fine.
 	apiScoped := map[string]bool{"aws:apigateway/model:Model": true, "aws:apigateway/requestValidator:RequestValidator": true}
-	for _, r := range dev.resources {
+	for _, r := range dev.Resources() {
 		if !strings.HasPrefix(r.Type, "aws:") || apiScoped[r.Type] {
 			continue
 		}
@@ -1029,9 +363,9 @@ func TestTwoStacksDoNotCollide(t *testing.T) {
 		}
 	}
 
-	physical := func(c *mockCloud) map[string]string {
+	physical := func(c *pm.Cloud) map[string]string {
 		names := map[string]string{}
-		for _, r := range c.resources {
+		for _, r := range c.Resources() {
 			if n, ok := r.State["name"].(string); ok && strings.HasPrefix(r.Type, "aws:") && !apiScoped[r.Type] {
 				names[n] = r.Type + " " + r.Name
 			}
@@ -1048,10 +382,10 @@ func TestTwoStacksDoNotCollide(t *testing.T) {
 		}
 	}
 	urns := map[string]bool{}
-	for _, r := range dev.resources {
+	for _, r := range dev.Resources() {
 		urns[r.URN] = true
 	}
-	for _, r := range prod.resources {
+	for _, r := range prod.Resources() {
 		if urns[r.URN] {
 			t.Errorf("URN %s in both stacks", r.URN)
 		}
@@ -1070,7 +404,7 @@ func TestRunBuildsFunctions(t *testing.T) {
 	}
 	dirs := map[string]bool{}
 	for _, name := range []string{"questions-post", "questions-process"} {
-		fn := run.cloud.get(t, "aws:lambda/function:Function", name)
+		fn := run.cloud.Get(t, "aws:lambda/function:Function", name)
 		code, ok := fn.Inputs["code"].(*archive.Archive)
 		if !ok {
 			t.Fatalf("%s code = %#v", name, fn.Inputs["code"])
@@ -1085,7 +419,7 @@ func TestRunBuildsFunctions(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		sum := sha256.Sum256(data)
-		if got := str(t, fn.Inputs, "sourceCodeHash"); got != base64.StdEncoding.EncodeToString(sum[:]) {
+		if got := pm.Str(t, fn.Inputs, "sourceCodeHash"); got != base64.StdEncoding.EncodeToString(sum[:]) {
 			t.Errorf("%s sourceCodeHash does not match its zip", name)
 		}
 	}
@@ -1144,8 +478,8 @@ func TestProjectFiles(t *testing.T) {
 			t.Errorf("%s has no default: the CLI would require it", key)
 			continue
 		}
-		if got := fmt.Sprint(ct.Default); got != defaults[key] {
-			t.Errorf("%s default: Pulumi.yaml says %q, the program %q", key, got, defaults[key])
+		if got, want := fmt.Sprint(ct.Default), programDefault(key); got != want {
+			t.Errorf("%s default: Pulumi.yaml says %q, the program %q", key, got, want)
 		}
 	}
 
@@ -1182,8 +516,8 @@ func TestProjectFiles(t *testing.T) {
 			t.Errorf("Pulumi.dev.yaml sets unexpected key %s", key)
 		}
 	}
-	if region != testRegion {
-		t.Errorf("dev stack region = %q, want %s", region, testRegion)
+	if region != pm.Region {
+		t.Errorf("dev stack region = %q, want %s", region, pm.Region)
 	}
 	s, err := loadSettings(newTestContext(t, newMockCloud("dev"), cfg))
 	if err != nil {
@@ -1192,6 +526,20 @@ func TestProjectFiles(t *testing.T) {
 	if s.AdminEmail != testEmail || s.Tracing.Stage != 1 {
 		t.Errorf("dev stack settings = %+v, want %s at stage 1", s, testEmail)
 	}
+}
+
+// programDefault is the value the program applies when key is absent.
+func programDefault(key string) string {
+	def := contract.DefaultTracing()
+	switch key {
+	case keyStage:
+		return strconv.Itoa(int(def.Stage))
+	case keyFaultPercent:
+		return strconv.Itoa(def.Faults.Percent)
+	case keyFaultDelay:
+		return def.Faults.Delay.String()
+	}
+	return defaults[key]
 }
 
 // ---- security -----------------------------------------------------------------
@@ -1206,11 +554,11 @@ func TestLeastPrivilege(t *testing.T) {
 	c := mustRun(t, "dev", baseConfig(3)).cloud
 	for _, typ := range []string{"aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policy:Policy",
 		"aws:iam/policyAttachment:PolicyAttachment", "aws:iam/user:User", "aws:iam/group:Group", "aws:iam/instanceProfile:InstanceProfile"} {
-		if rs := c.ofType(typ); len(rs) != 0 {
+		if rs := c.OfType(typ); len(rs) != 0 {
 			t.Errorf("%d %s resources, want none: permissions come from each function's inline policy", len(rs), typ)
 		}
 	}
-	roles, policies := c.ofType("aws:iam/role:Role"), c.ofType("aws:iam/rolePolicy:RolePolicy")
+	roles, policies := c.OfType("aws:iam/role:Role"), c.OfType("aws:iam/rolePolicy:RolePolicy")
 	if len(roles) != 2 || len(policies) != 2 {
 		t.Fatalf("%d roles and %d role policies, want one of each per function", len(roles), len(policies))
 	}
@@ -1222,23 +570,23 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 	}
 
-	table := c.get(t, "aws:dynamodb/table:Table", "questions-table")
-	tableArn := str(t, table.State, "arn")
+	table := c.Get(t, "aws:dynamodb/table:Table", "questions-table")
+	tableArn := pm.Str(t, table.State, "arn")
 	exact := map[string]bool{
-		tableArn:                         true,
-		str(t, table.State, "streamArn"): true,
-		str(t, c.get(t, "aws:sns/topic:Topic", "questions-topic").State, "arn"): true,
-		str(t, c.get(t, "aws:sqs/queue:Queue", "questions-dlq").State, "arn"):   true,
+		tableArn:                            true,
+		pm.Str(t, table.State, "streamArn"): true,
+		pm.Str(t, c.Get(t, "aws:sns/topic:Topic", "questions-topic").State, "arn"): true,
+		pm.Str(t, c.Get(t, "aws:sqs/queue:Queue", "questions-dlq").State, "arn"):   true,
 	}
 	subResources := map[string]bool{tableArn + "/stream/*": true}
-	for _, g := range c.ofType("aws:cloudwatch/logGroup:LogGroup") {
-		arn := str(t, g.State, "arn")
+	for _, g := range c.OfType("aws:cloudwatch/logGroup:LogGroup") {
+		arn := pm.Str(t, g.State, "arn")
 		exact[arn] = true
 		subResources[arn+":*"] = true
 	}
 	xray := []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 	for _, p := range policies {
-		for _, s := range parsePolicy(t, str(t, p.Inputs, "policy")) {
+		for _, s := range pm.ParsePolicy(t, pm.Str(t, p.Inputs, "policy")) {
 			if s.Effect != "Allow" || s.Principal != nil {
 				t.Errorf("%s: statement %s, want Allow statements without a principal", p.Name, s)
 			}
@@ -1275,15 +623,15 @@ func TestCORSOriginAgrees(t *testing.T) {
 	const mainStack = "mysfits/mysfits-site/prod"
 	tests := []struct {
 		name   string
-		change func(cfg map[string]string, c *mockCloud)
+		change func(cfg map[string]string, c *pm.Cloud)
 		want   string
 	}{
-		{"default", func(cfg map[string]string, _ *mockCloud) { delete(cfg, keyAllowedOrigin) }, "*"},
-		{"allowedOrigin", func(cfg map[string]string, _ *mockCloud) { cfg[keyAllowedOrigin] = "https://www.mysfits.example/" }, "https://www.mysfits.example"},
-		{"mysfitsStack", func(cfg map[string]string, c *mockCloud) {
+		{"default", func(cfg map[string]string, _ *pm.Cloud) { delete(cfg, keyAllowedOrigin) }, "*"},
+		{"allowedOrigin", func(cfg map[string]string, _ *pm.Cloud) { cfg[keyAllowedOrigin] = "https://www.mysfits.example/" }, "https://www.mysfits.example"},
+		{"mysfitsStack", func(cfg map[string]string, c *pm.Cloud) {
 			delete(cfg, keyAllowedOrigin)
 			cfg[keyMysfitsStack] = mainStack
-			c.stackOutputs[mainStack] = map[string]any{"websiteUrl": "https://site.mysfits.example/index.html"}
+			c.StackOutputs[mainStack] = map[string]any{"websiteUrl": "https://site.mysfits.example/index.html"}
 		}, "https://site.mysfits.example"},
 	}
 	for _, tt := range tests {
@@ -1298,23 +646,23 @@ func TestCORSOriginAgrees(t *testing.T) {
 			}
 			stated := map[string]string{
 				"export questionsAllowedOrigin": fmt.Sprint(run.exports["questionsAllowedOrigin"]),
-				"post function " + lambdaenv.AllowedOrigin: stringMap(t, c.get(t, "aws:lambda/function:Function", "questions-post").Inputs,
-					"environment", "variables")[lambdaenv.AllowedOrigin],
+				"post function " + contract.EnvAllowedOrigin: pm.StringMap(t, c.Get(t, "aws:lambda/function:Function", "questions-post").Inputs,
+					"environment", "variables")[contract.EnvAllowedOrigin],
 			}
 			const header = "Access-Control-Allow-Origin"
-			preflight := c.get(t, "aws:apigateway/integrationResponse:IntegrationResponse", "questions-api-options-integration-response")
-			stated["preflight"] = strings.Trim(str(t, preflight.Inputs, "responseParameters", "method.response.header."+header), "'")
-			declared := c.get(t, "aws:apigateway/methodResponse:MethodResponse", "questions-api-options-response")
-			if field(declared.Inputs, "responseParameters", "method.response.header."+header) != true {
+			preflight := c.Get(t, "aws:apigateway/integrationResponse:IntegrationResponse", "questions-api-options-integration-response")
+			stated["preflight"] = strings.Trim(pm.Str(t, preflight.Inputs, "responseParameters", "method.response.header."+header), "'")
+			declared := c.Get(t, "aws:apigateway/methodResponse:MethodResponse", "questions-api-options-response")
+			if pm.Field(declared.Inputs, "responseParameters", "method.response.header."+header) != true {
 				t.Errorf("the preflight method response does not declare %s", header)
 			}
-			responses := c.ofType("aws:apigateway/response:Response")
+			responses := c.OfType("aws:apigateway/response:Response")
 			if len(responses) == 0 {
 				t.Fatal("no gateway responses")
 			}
 			for _, g := range responses {
-				v, _ := field(g.Inputs, "responseParameters", "gatewayresponse.header."+header).(string)
-				stated["gateway response "+str(t, g.Inputs, "responseType")] = strings.Trim(v, "'")
+				v, _ := pm.Field(g.Inputs, "responseParameters", "gatewayresponse.header."+header).(string)
+				stated["gateway response "+pm.Str(t, g.Inputs, "responseType")] = strings.Trim(v, "'")
 			}
 			for where, got := range stated {
 				if got != tt.want {
@@ -1322,5 +670,53 @@ func TestCORSOriginAgrees(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// ---- the deploy and the local stack agree ---------------------------------------
+
+// TestLocalStackRunsTheDeployedFunctions: for every stage and fault setting,
+// the local stack gives each function the environment and timeout the
+// component gives it on AWS (with the local table and topic in place of
+// the deployed ones). Both come from the contract; this keeps it so.
+func TestLocalStackRunsTheDeployedFunctions(t *testing.T) {
+	t.Parallel()
+	faults := []contract.Faults{
+		contract.DefaultTracing().Faults,
+		{Percent: 100, Delay: time.Second},
+		{Percent: 30, Delay: 20 * time.Second}, // a timeout above the default at every stage
+	}
+	for _, stage := range []contract.TracingStage{contract.StageLambdaOnly, contract.StageSDK, contract.StageFaults} {
+		for _, f := range faults {
+			t.Run(fmt.Sprintf("stage %d, %d%% after %s", stage, f.Percent, f.Delay), func(t *testing.T) {
+				t.Parallel()
+				cfg := baseConfig(int(stage))
+				cfg[keyFaultPercent], cfg[keyFaultDelay] = strconv.Itoa(f.Percent), f.Delay.String()
+				c := mustRun(t, "dev", cfg).cloud
+				deployed := func(name string) contract.Function[string] {
+					fn := c.Get(t, "aws:lambda/function:Function", name)
+					return contract.Function[string]{
+						Env:     pm.StringMap(t, fn.Inputs, "environment", "variables"),
+						Timeout: time.Duration(pm.Num(t, fn.Inputs, "timeout")) * time.Second,
+					}
+				}
+				local := devstack.Config{Tracing: contract.Tracing{Stage: stage, Faults: f}, AllowedOrigin: cfg[keyAllowedOrigin]}
+				post, process := local.Functions(provision.Resources{
+					TableName: pm.Str(t, c.Get(t, "aws:dynamodb/table:Table", "questions-table").State, "name"),
+					TopicARN:  pm.Str(t, c.Get(t, "aws:sns/topic:Topic", "questions-topic").State, "arn"),
+				})
+				for _, tt := range []struct {
+					name        string
+					aws, onHost contract.Function[string]
+				}{{"questions-post", deployed("questions-post"), post}, {"questions-process", deployed("questions-process"), process}} {
+					if !maps.Equal(tt.aws.Env, tt.onHost.Env) {
+						t.Errorf("%s environment: deployed %v, local %v", tt.name, tt.aws.Env, tt.onHost.Env)
+					}
+					if tt.aws.Timeout != tt.onHost.Timeout {
+						t.Errorf("%s timeout: deployed %s, local %s", tt.name, tt.aws.Timeout, tt.onHost.Timeout)
+					}
+				}
+			})
+		}
 	}
 }

@@ -15,18 +15,11 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // QuestionsAPIType is the component's type token.
 const QuestionsAPIType = "mysfits:questions:QuestionsApi"
-
-// Names that are part of the contract with the Mysfits site.
-const (
-	QuestionsPathPart = "questions" // POST {endpoint}/questions
-	StageName         = "prod"      // {endpoint} ends in /prod
-)
 
 const jsonContentType = "application/json"
 
@@ -78,7 +71,7 @@ func NewQuestionsAPI(ctx *pulumi.Context, name string, args *QuestionsAPIArgs, o
 	if args == nil || args.Handler == nil {
 		return nil, fmt.Errorf("questions API %s: a handler function is required", name)
 	}
-	if err := errors.Join(checkOrigin(args.AllowedOrigin), args.Throttle.validate()); err != nil {
+	if err := errors.Join(contract.CheckOrigin(args.AllowedOrigin), args.Throttle.validate()); err != nil {
 		return nil, fmt.Errorf("questions API %s: %w", name, err)
 	}
 	shape, err := newAPIShape(args.AllowedOrigin)
@@ -93,14 +86,14 @@ func NewQuestionsAPI(ctx *pulumi.Context, name string, args *QuestionsAPIArgs, o
 	parent := pulumi.Parent(api)
 
 	restAPI, err := apigateway.NewRestApi(ctx, name, &apigateway.RestApiArgs{
-		Description:           pulumi.String("Mythical Mysfits questions: POST /" + QuestionsPathPart),
+		Description:           pulumi.String("Mythical Mysfits questions: POST /" + contract.PathPart),
 		EndpointConfiguration: &apigateway.RestApiEndpointConfigurationArgs{Types: pulumi.String(shape.EndpointType)},
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	restAPIID := restAPI.ID().ToStringOutput()
-	questionsResource, err := apigateway.NewResource(ctx, name+"-"+QuestionsPathPart, &apigateway.ResourceArgs{
+	questionsResource, err := apigateway.NewResource(ctx, name+"-"+contract.PathPart, &apigateway.ResourceArgs{
 		RestApi:  restAPIID,
 		ParentId: restAPI.RootResourceId,
 		PathPart: pulumi.String(shape.PathPart),
@@ -224,10 +217,10 @@ func NewQuestionsAPI(ctx *pulumi.Context, name string, args *QuestionsAPIArgs, o
 	if err != nil {
 		return nil, err
 	}
-	stage, err := apigateway.NewStage(ctx, name+"-"+StageName, &apigateway.StageArgs{
+	stage, err := apigateway.NewStage(ctx, name+"-"+contract.StageName, &apigateway.StageArgs{
 		RestApi:            restAPIID,
 		Deployment:         deployment.ID(),
-		StageName:          pulumi.String(StageName),
+		StageName:          pulumi.String(contract.StageName),
 		XrayTracingEnabled: pulumi.Bool(args.Tracing),
 	}, parent)
 	if err != nil {
@@ -330,11 +323,11 @@ func (g gatewayResponseShape) logicalSuffix() string {
 func corsHeaders(origin string, preflight bool) map[string]string {
 	h := map[string]string{
 		"Access-Control-Allow-Origin":  origin,
-		"Access-Control-Allow-Headers": spec.CORSAllowHeaders,
-		"Access-Control-Allow-Methods": spec.CORSAllowMethods,
+		"Access-Control-Allow-Headers": contract.CORSAllowHeaders,
+		"Access-Control-Allow-Methods": contract.CORSAllowMethods,
 	}
 	if preflight {
-		h["Access-Control-Max-Age"] = spec.CORSMaxAge
+		h["Access-Control-Max-Age"] = contract.CORSMaxAge
 	}
 	return h
 }
@@ -354,7 +347,7 @@ func headerParameters(prefix string, headers map[string]string) map[string]strin
 const gatewayErrorTemplate = `{"error":$context.error.messageString}`
 
 func newAPIShape(origin string) (apiShape, error) {
-	schema, err := spec.QuestionModelSchema()
+	schema, err := contract.QuestionModelSchema()
 	if err != nil {
 		return apiShape{}, err
 	}
@@ -363,7 +356,7 @@ func newAPIShape(origin string) (apiShape, error) {
 		return apiShape{}, err
 	}
 	// The local API Gateway answers a failed validation with the same body.
-	badBody, err := json.Marshal(map[string]string{"error": spec.BadRequestBodyMessage()})
+	badBody, err := json.Marshal(map[string]string{"error": contract.BadRequestBodyMessage()})
 	if err != nil {
 		return apiShape{}, err
 	}
@@ -377,8 +370,8 @@ func newAPIShape(origin string) (apiShape, error) {
 	}
 	return apiShape{
 		EndpointType: "REGIONAL",
-		PathPart:     QuestionsPathPart,
-		Model:        modelShape{Name: spec.QuestionModelName, ContentType: spec.QuestionModelContentType, Schema: schema},
+		PathPart:     contract.PathPart,
+		Model:        modelShape{Name: contract.QuestionModelName, ContentType: contract.QuestionModelContentType, Schema: schema},
 		Validator:    validatorShape{Name: "question-body", Body: true},
 		Post: postShape{
 			HTTPMethod:            http.MethodPost,
@@ -416,17 +409,4 @@ func (s apiShape) hash(integrationURI string) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
-}
-
-// checkOrigin accepts what may go into Access-Control-Allow-Origin as is:
-// "*" or an origin in OriginOf's form.
-func checkOrigin(origin string) error {
-	canonical, err := lambdaenv.ParseOrigin(origin)
-	if err != nil {
-		return err
-	}
-	if canonical != origin {
-		return fmt.Errorf("%q must be written as %q", origin, canonical)
-	}
-	return nil
 }

@@ -8,9 +8,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 func mustShape(t *testing.T, origin string) apiShape {
@@ -68,12 +67,12 @@ func TestQuestionModelSchema(t *testing.T) {
 func TestAPIShapeUsesTheSharedModel(t *testing.T) {
 	t.Parallel()
 	s := mustShape(t, "*")
-	schema, err := spec.QuestionModelSchema()
+	schema, err := contract.QuestionModelSchema()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Model != (modelShape{Name: spec.QuestionModelName, ContentType: spec.QuestionModelContentType, Schema: schema}) {
-		t.Errorf("model = %+v, want the shared %s schema for %s", s.Model, spec.QuestionModelName, spec.QuestionModelContentType)
+	if s.Model != (modelShape{Name: contract.QuestionModelName, ContentType: contract.QuestionModelContentType, Schema: schema}) {
+		t.Errorf("model = %+v, want the shared %s schema for %s", s.Model, contract.QuestionModelName, contract.QuestionModelContentType)
 	}
 	for _, gr := range s.GatewayResponses {
 		template := gr.Templates[jsonContentType]
@@ -87,8 +86,8 @@ func TestAPIShapeUsesTheSharedModel(t *testing.T) {
 		if err := json.Unmarshal([]byte(template), &body); err != nil {
 			t.Fatalf("BAD_REQUEST_BODY template %q is not JSON: %v", template, err)
 		}
-		if len(body) != 1 || body["error"] != spec.BadRequestBodyMessage() {
-			t.Errorf("BAD_REQUEST_BODY answers %v, want {\"error\": %q}", body, spec.BadRequestBodyMessage())
+		if len(body) != 1 || body["error"] != contract.BadRequestBodyMessage() {
+			t.Errorf("BAD_REQUEST_BODY answers %v, want {\"error\": %q}", body, contract.BadRequestBodyMessage())
 		}
 	}
 }
@@ -99,9 +98,9 @@ func TestAPIShapeCORS(t *testing.T) {
 	s := mustShape(t, origin)
 	wantPreflight := map[string]string{
 		"method.response.header.Access-Control-Allow-Origin":  "'" + origin + "'",
-		"method.response.header.Access-Control-Allow-Headers": "'" + spec.CORSAllowHeaders + "'",
-		"method.response.header.Access-Control-Allow-Methods": "'" + spec.CORSAllowMethods + "'",
-		"method.response.header.Access-Control-Max-Age":       "'" + spec.CORSMaxAge + "'",
+		"method.response.header.Access-Control-Allow-Headers": "'" + contract.CORSAllowHeaders + "'",
+		"method.response.header.Access-Control-Allow-Methods": "'" + contract.CORSAllowMethods + "'",
+		"method.response.header.Access-Control-Max-Age":       "'" + contract.CORSMaxAge + "'",
 	}
 	if len(s.Options.ResponseParameters) != len(wantPreflight) {
 		t.Errorf("preflight parameters = %v, want %v", s.Options.ResponseParameters, wantPreflight)
@@ -117,7 +116,7 @@ func TestAPIShapeCORS(t *testing.T) {
 		if got := gr.Parameters["gatewayresponse.header.Access-Control-Allow-Origin"]; got != "'"+origin+"'" {
 			t.Errorf("%s Allow-Origin = %q", gr.Type, got)
 		}
-		if got := gr.Parameters["gatewayresponse.header.Access-Control-Allow-Headers"]; got != "'"+spec.CORSAllowHeaders+"'" {
+		if got := gr.Parameters["gatewayresponse.header.Access-Control-Allow-Headers"]; got != "'"+contract.CORSAllowHeaders+"'" {
 			t.Errorf("%s Allow-Headers = %q", gr.Type, got)
 		}
 	}
@@ -192,7 +191,7 @@ func TestQuestionsServiceArgsValidate(t *testing.T) {
 		return QuestionsServiceArgs{
 			AdminEmail:       "admin@mysfits.example",
 			AllowedOrigin:    "*",
-			Tracing:          lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly},
+			Tracing:          contract.DefaultTracing(),
 			Throttle:         Throttle{RateLimit: 10, BurstLimit: 20},
 			LogRetentionDays: 14,
 		}
@@ -205,13 +204,13 @@ func TestQuestionsServiceArgsValidate(t *testing.T) {
 		change func(*QuestionsServiceArgs)
 		want   string
 	}{
-		{"email", func(a *QuestionsServiceArgs) { a.AdminEmail = "admin" }, "admin e-mail"},
-		{"origin", func(a *QuestionsServiceArgs) { a.AllowedOrigin = "https://x.example/path" }, "allowed origin"},
-		{"stage", func(a *QuestionsServiceArgs) { a.Tracing.Stage = 4 }, "tracing stage 4"},
-		{"stage 3 without faults", func(a *QuestionsServiceArgs) { a.Tracing.Stage = lambdaenv.StageFaults }, "fault delay"},
-		{"bad faults below stage 3", func(a *QuestionsServiceArgs) { a.Tracing.Faults = lambdaenv.Faults{Percent: 101, Delay: time.Second} }, "fault percent 101"},
+		{"email", func(a *QuestionsServiceArgs) { a.AdminEmail = "admin" }, "AdminEmail: "},
+		{"origin", func(a *QuestionsServiceArgs) { a.AllowedOrigin = "https://x.example/path" }, "AllowedOrigin: "},
+		{"stage", func(a *QuestionsServiceArgs) { a.Tracing.Stage = 4 }, "Tracing.Stage: 4 is not allowed"},
+		{"no fault delay", func(a *QuestionsServiceArgs) { a.Tracing.Faults.Delay = 0 }, "Tracing.Faults.Delay: 0s is not allowed"},
+		{"bad faults below stage 3", func(a *QuestionsServiceArgs) { a.Tracing.Faults = contract.Faults{Percent: 101, Delay: time.Second} }, "Tracing.Faults.Percent: 101 is not allowed"},
 		{"throttle", func(a *QuestionsServiceArgs) { a.Throttle.BurstLimit = 0 }, "burst 0"},
-		{"retention", func(a *QuestionsServiceArgs) { a.LogRetentionDays = 0 }, "log retention 0"},
+		{"retention", func(a *QuestionsServiceArgs) { a.LogRetentionDays = 0 }, "LogRetentionDays: 0 is not allowed"},
 	}
 	for _, tt := range tests {
 		a := valid()

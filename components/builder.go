@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -28,21 +27,12 @@ type Bundle struct {
 }
 
 // Builder turns a Go main package into a Bundle. TracedGoFunction takes one
-// so a test binary can build each package once (see Memoize).
+// so a test binary can build each package once.
 type Builder interface {
 	Build(ctx context.Context, pkg string) (Bundle, error)
 }
 
-// BuildFunc adapts a function to Builder.
-type BuildFunc func(ctx context.Context, pkg string) (Bundle, error)
-
-// Build calls f.
-func (f BuildFunc) Build(ctx context.Context, pkg string) (Bundle, error) { return f(ctx, pkg) }
-
-var (
-	_ Builder = GoBuilder{}
-	_ Builder = BuildFunc(nil)
-)
+var _ Builder = GoBuilder{}
 
 // zipModTime is the one timestamp every bundle carries: a build's own time
 // would make identical code produce different bytes, and so a diff on every
@@ -150,45 +140,4 @@ func zipBootstrap(binary []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// Memoize returns a Builder that builds each package once and returns the
-// same Bundle to later callers; concurrent callers wait for the first build.
-// Failed builds are retried on the next call.
-func Memoize(b Builder) Builder {
-	return &memoBuilder{next: b, built: map[string]*memoEntry{}}
-}
-
-type memoBuilder struct {
-	next  Builder
-	mu    sync.Mutex
-	built map[string]*memoEntry
-}
-
-type memoEntry struct {
-	mu     sync.Mutex
-	done   bool
-	bundle Bundle
-}
-
-func (m *memoBuilder) Build(ctx context.Context, pkg string) (Bundle, error) {
-	m.mu.Lock()
-	e, ok := m.built[pkg]
-	if !ok {
-		e = &memoEntry{}
-		m.built[pkg] = e
-	}
-	m.mu.Unlock()
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.done {
-		return e.bundle, nil
-	}
-	bundle, err := m.next.Build(ctx, pkg)
-	if err != nil {
-		return Bundle{}, err
-	}
-	e.bundle, e.done = bundle, true
-	return bundle, nil
 }

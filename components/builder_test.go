@@ -13,8 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 )
 
@@ -234,49 +232,5 @@ func TestZipBootstrapIsDeterministic(t *testing.T) {
 	}
 	if bytes.Equal(a, c) {
 		t.Error("different binaries gave the same zip")
-	}
-}
-
-func TestMemoize(t *testing.T) {
-	t.Parallel()
-	var calls atomic.Int32
-	fail := atomic.Bool{}
-	memo := Memoize(BuildFunc(func(_ context.Context, pkg string) (Bundle, error) {
-		calls.Add(1)
-		if fail.Load() {
-			return Bundle{}, errors.New("boom")
-		}
-		return Bundle{ZipPath: "/bundles/" + pkg + ".zip", SourceCodeHash: "hash-" + pkg}, nil
-	}))
-
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			b, err := memo.Build(context.Background(), "./a")
-			if err != nil || b.SourceCodeHash != "hash-./a" {
-				t.Errorf("Build(./a) = %+v, %v", b, err)
-			}
-		}()
-	}
-	wg.Wait()
-	if n := calls.Load(); n != 1 {
-		t.Fatalf("8 concurrent builds of one package ran the builder %d times, want 1", n)
-	}
-
-	fail.Store(true)
-	if _, err := memo.Build(context.Background(), "./b"); err == nil {
-		t.Fatal("failed build was not reported")
-	}
-	fail.Store(false)
-	if b, err := memo.Build(context.Background(), "./b"); err != nil || b.SourceCodeHash != "hash-./b" {
-		t.Fatalf("retry after a failure = %+v, %v; failures must not be cached", b, err)
-	}
-	if b, err := memo.Build(context.Background(), "./a"); err != nil || b.SourceCodeHash != "hash-./a" {
-		t.Fatalf("Build(./a) again = %+v, %v", b, err)
-	}
-	if n := calls.Load(); n != 3 {
-		t.Errorf("builder ran %d times, want 3 (./a once, ./b failed then succeeded)", n)
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/mysfits/mysfits-questions/components/spec"
 )
 
 // TracedGoFunctionType is the component's type token.
@@ -40,8 +38,15 @@ func LogRetentionChoices() string {
 	return strings.Join(s, ", ")
 }
 
-// maxFunctionTimeout is Lambda's limit.
-const maxFunctionTimeout = 15 * time.Minute
+// How every function runs: Go's custom runtime on Graviton, the smallest
+// memory size (the handlers wait on DynamoDB and SNS, they do not compute).
+const (
+	functionRuntime      = "provided.al2023"
+	functionArchitecture = "arm64"
+	functionMemoryMB     = 128
+	// maxFunctionTimeout is Lambda's limit.
+	maxFunctionTimeout = 15 * time.Minute
+)
 
 // TracedGoFunctionArgs describe a Lambda function built from a Go main package.
 type TracedGoFunctionArgs struct {
@@ -161,10 +166,10 @@ func NewTracedGoFunction(ctx *pulumi.Context, name string, args *TracedGoFunctio
 		Role:           role.Arn,
 		Code:           pulumi.NewFileArchive(bundle.ZipPath),
 		SourceCodeHash: pulumi.String(bundle.SourceCodeHash),
-		Runtime:        pulumi.String(spec.FunctionRuntime),
-		Architectures:  pulumi.ToStringArray([]string{spec.FunctionArchitecture}),
-		Handler:        pulumi.String(spec.FunctionHandler),
-		MemorySize:     pulumi.Int(spec.FunctionMemoryMB),
+		Runtime:        pulumi.String(functionRuntime),
+		Architectures:  pulumi.ToStringArray([]string{functionArchitecture}),
+		Handler:        pulumi.String(bootstrapName),
+		MemorySize:     pulumi.Int(functionMemoryMB),
 		Timeout:        pulumi.Int(int(args.Timeout / time.Second)),
 		Environment:    &lambda.FunctionEnvironmentArgs{Variables: args.Environment},
 		// Active at every stage: the stages differ in what else is traced.

@@ -14,9 +14,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // QuestionsServiceType is the component's type token.
@@ -36,38 +35,36 @@ type QuestionsServiceArgs struct {
 	AdminEmail string
 	// AllowedOrigin is "*" or the Mysfits site's origin.
 	AllowedOrigin string
-	// Tracing is the stage. Faults, when set, also size the post function's
-	// timeout below stage 3, so switching to stage 3 changes only the
-	// environment; they reach the functions at stage 3 only.
-	Tracing          lambdaenv.Tracing
+	// Tracing is the stage and the fault settings. The faults size the post
+	// function's timeout at every stage, so switching to stage 3 changes
+	// only the environment; they reach the functions at stage 3 only.
+	Tracing          contract.Tracing
 	Throttle         Throttle
 	LogRetentionDays int
 	// Builder builds the functions; nil means GoBuilder{}.
 	Builder Builder
 }
 
+// argNames name the tracing settings in errors about these arguments.
+var argNames = contract.TracingNames{Stage: "Tracing.Stage", FaultPercent: "Tracing.Faults.Percent", FaultDelay: "Tracing.Faults.Delay"}
+
 // Validate checks the arguments with the same rules the functions apply.
 func (a *QuestionsServiceArgs) Validate() error {
 	var errs []error
 	if err := questions.ValidateEmail(a.AdminEmail); err != nil {
-		errs = append(errs, fmt.Errorf("admin e-mail: %w", err))
+		errs = append(errs, fmt.Errorf("AdminEmail: %w", err))
 	}
-	if err := checkOrigin(a.AllowedOrigin); err != nil {
-		errs = append(errs, fmt.Errorf("allowed origin: %w", err))
+	if err := contract.CheckOrigin(a.AllowedOrigin); err != nil {
+		errs = append(errs, fmt.Errorf("AllowedOrigin: %w", err))
 	}
-	if !a.Tracing.Stage.Valid() {
-		errs = append(errs, fmt.Errorf("tracing stage %d: must be 1, 2 or 3", a.Tracing.Stage))
-	}
-	if a.Tracing.Stage.FaultInjection() || a.Tracing.Faults != (lambdaenv.Faults{}) {
-		if err := a.Tracing.Faults.Validate(); err != nil {
-			errs = append(errs, err)
-		}
+	if err := a.Tracing.Validate(argNames); err != nil {
+		errs = append(errs, err)
 	}
 	if err := a.Throttle.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if !ValidLogRetention(a.LogRetentionDays) {
-		errs = append(errs, fmt.Errorf("log retention %d days: must be one of %s", a.LogRetentionDays, LogRetentionChoices()))
+		errs = append(errs, fmt.Errorf("LogRetentionDays: %d is not allowed (must be one of %s)", a.LogRetentionDays, LogRetentionChoices()))
 	}
 	return errors.Join(errs...)
 }
@@ -105,14 +102,14 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	parent := pulumi.Parent(svc)
 
 	table, err := dynamodb.NewTable(ctx, name+"-table", &dynamodb.TableArgs{
-		BillingMode: pulumi.String(spec.TableBillingMode),
-		HashKey:     pulumi.String(spec.TableHashKey),
+		BillingMode: pulumi.String(contract.TableBillingMode),
+		HashKey:     pulumi.String(contract.TableHashKey),
 		Attributes: dynamodb.TableAttributeArray{&dynamodb.TableAttributeArgs{
-			Name: pulumi.String(spec.TableHashKey),
-			Type: pulumi.String(spec.TableHashKeyType),
+			Name: pulumi.String(contract.TableHashKey),
+			Type: pulumi.String(contract.TableHashKeyType),
 		}},
 		StreamEnabled:        pulumi.Bool(true),
-		StreamViewType:       pulumi.String(spec.TableStreamViewType),
+		StreamViewType:       pulumi.String(contract.TableStreamViewType),
 		ServerSideEncryption: &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true)},
 		PointInTimeRecovery:  &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
 	}, parent)
@@ -137,29 +134,22 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	// Records the process function keeps failing on end up here, not lost.
 	deadLetters, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
 		SqsManagedSseEnabled:    pulumi.Bool(true),
-		MessageRetentionSeconds: pulumi.Int(int(spec.DeadLetterRetention / time.Second)),
+		MessageRetentionSeconds: pulumi.Int(int(contract.DeadLetterRetention / time.Second)),
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
 
-	tracingVars := args.Tracing.Vars()
-	postEnv := pulumi.StringMap{
-		lambdaenv.TableName:     table.Name,
-		lambdaenv.AllowedOrigin: pulumi.String(args.AllowedOrigin),
-	}
-	processEnv := pulumi.StringMap{lambdaenv.TopicARN: topic.Arn}
-	for k, v := range tracingVars {
-		postEnv[k] = pulumi.String(v)
-		processEnv[k] = pulumi.String(v)
-	}
+	settings := contract.Settings{Tracing: args.Tracing, AllowedOrigin: args.AllowedOrigin}
+	postFn := contract.PostFunction(settings, pulumi.StringInput(table.Name), stringInput)
+	processFn := contract.ProcessFunction(settings, pulumi.StringInput(topic.Arn), stringInput)
 
 	post, err := NewTracedGoFunction(ctx, name+"-post", &TracedGoFunctionArgs{
 		Package:          PostQuestionPackage,
 		Builder:          args.Builder,
 		Description:      "Stores a question posted to the Mythical Mysfits Contact Us form",
-		Environment:      postEnv,
-		Timeout:          spec.PostTimeout(args.Tracing.Faults.Delay),
+		Environment:      pulumi.StringMap(postFn.Env),
+		Timeout:          postFn.Timeout,
 		LogRetentionDays: args.LogRetentionDays,
 		Statements: []PolicyStatement{
 			{Actions: []string{"dynamodb:PutItem"}, Resources: pulumi.StringArray{table.Arn}},
@@ -173,8 +163,8 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		Package:          ProcessStreamPackage,
 		Builder:          args.Builder,
 		Description:      "Notifies the Mythical Mysfits administrator of new questions",
-		Environment:      processEnv,
-		Timeout:          spec.ProcessTimeout,
+		Environment:      pulumi.StringMap(processFn.Env),
+		Timeout:          processFn.Timeout,
 		LogRetentionDays: args.LogRetentionDays,
 		Statements: []PolicyStatement{
 			// As SAM's DynamoDBStreamReadPolicy: the shard calls on this
@@ -193,7 +183,7 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		return nil, err
 	}
 
-	stream := spec.QuestionsStream
+	stream := contract.QuestionsStream()
 	var responseTypes pulumi.StringArray
 	if stream.ReportBatchFailures {
 		responseTypes = pulumi.StringArray{pulumi.String(reportBatchItemErrors)}
@@ -255,3 +245,6 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	}
 	return svc, nil
 }
+
+// stringInput is a fixed string as a Pulumi input, for contract's builders.
+func stringInput(s string) pulumi.StringInput { return pulumi.String(s) }

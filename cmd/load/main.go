@@ -27,7 +27,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 )
 
 type options struct {
@@ -69,10 +70,10 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.invalidPct, "invalid-percent", 5, "share of requests made invalid on purpose (bad e-mail, over-long text, truncated JSON, wrong content type), 0-100")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "hard limit for the whole run, start-up and checks included")
 	fs.IntVar(&o.stage, "stage", 1, "tracing stage of the stack the test starts: 1 or 2 (3 injects faults on purpose)")
-	fs.StringVar(&o.endpoint, "endpoint", "", "API of a running `make dev` (e.g. http://127.0.0.1:8080); default: start a local stack")
-	fs.StringVar(&o.dynamoDB, "dynamodb-endpoint", "http://127.0.0.1:8000", "with --endpoint: DynamoDB Local of that stack")
-	fs.StringVar(&o.sns, "sns-endpoint", "http://127.0.0.1:4100", "with --endpoint: GoAWS (SNS/SQS) of that stack")
-	fs.StringVar(&o.namePrefix, "name-prefix", "mysfits-questions", "resource name prefix of the stack")
+	fs.StringVar(&o.endpoint, "endpoint", "", "API of a running `make dev` (e.g. "+devstack.LocalEndpoint(devstack.DefaultHTTPPort)+"); default: start a local stack")
+	fs.StringVar(&o.dynamoDB, "dynamodb-endpoint", devstack.LocalEndpoint(devstack.DefaultDynamoDBPort), "with --endpoint: DynamoDB Local of that stack")
+	fs.StringVar(&o.sns, "sns-endpoint", devstack.LocalEndpoint(devstack.DefaultGoAWSPort), "with --endpoint: GoAWS (SNS/SQS) of that stack")
+	fs.StringVar(&o.namePrefix, "name-prefix", devstack.DefaultNamePrefix, "resource name prefix of the stack")
 	fs.StringVar(&o.stateDir, "state-dir", ".local/load", "without --endpoint: folder for the started services' logs")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: go run ./cmd/load [flags]   (or: make load ARGS='-n 500 -c 8')")
@@ -97,7 +98,7 @@ func (o options) validate() error {
 		return fmt.Errorf("--invalid-percent %d: must be 0 to 100", o.invalidPct)
 	case o.timeout <= 0:
 		return fmt.Errorf("--timeout %s: must be positive", o.timeout)
-	case o.stage != int(lambdaenv.StageLambdaOnly) && o.stage != int(lambdaenv.StageSDK):
+	case o.stage != int(contract.StageLambdaOnly) && o.stage != int(contract.StageSDK):
 		return fmt.Errorf("--stage %d: must be 1 or 2", o.stage)
 	}
 	if o.endpoint == "" {

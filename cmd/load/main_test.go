@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mysfits/mysfits-questions/functions/questions"
-	"github.com/mysfits/mysfits-questions/internal/local/audit"
+	"github.com/mysfits/mysfits-questions/internal/testkit/audit"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 func TestFlags(t *testing.T) {
@@ -126,6 +126,9 @@ func TestLostQuestionFailsTheRun(t *testing.T) {
 // The load test, small: a local stack of its own, 100 questions from 8
 // clients, every one accounted for. Speed is printed, never asserted.
 func TestLoadOnALocalStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts DynamoDB Local (Java 17+, npm) and GoAWS; `make test` runs it")
+	}
 	var stdout, stderr bytes.Buffer
 	args := []string{"-n", "100", "-c", "8", "--invalid-percent", "8", "--timeout", "3m", "--state-dir", t.TempDir()}
 	err := run(context.Background(), args, &stdout, &stderr)

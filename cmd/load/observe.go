@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/mysfits/mysfits-questions/functions/questions"
-	"github.com/mysfits/mysfits-questions/internal/local/audit"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
 	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
+	"github.com/mysfits/mysfits-questions/internal/testkit/audit"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // observer sees what the administrator is told, through a queue of its own

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mysfits/mysfits-questions/internal/local/audit"
+	"github.com/mysfits/mysfits-questions/internal/testkit/audit"
 )
 
 // quietPeriod is how long the check keeps watching once every question is

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // kind is what a request is made to test.

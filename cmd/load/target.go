@@ -4,19 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 	"github.com/mysfits/mysfits-questions/internal/local/goaws"
 	"github.com/mysfits/mysfits-questions/internal/local/provision"
@@ -41,23 +37,13 @@ type target struct {
 	close  func()
 }
 
-// awsConfig is the SDK configuration for a local service: fixed region and
-// dummy credentials, nothing read from the user's AWS profile.
-func awsConfig(endpoint string) aws.Config {
-	return aws.Config{
-		Region:       devstack.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-		BaseEndpoint: aws.String(endpoint),
-	}
-}
-
 func newTarget(apiEndpoint, dynamoDB, goawsEndpoint string) *target {
-	ddb := awsConfig(dynamoDB)
+	ddb := devstack.AWSConfig(dynamoDB)
 	return &target{
 		endpoint: strings.TrimRight(apiEndpoint, "/"),
 		db:       dynamodb.NewFromConfig(ddb),
 		streams:  dynamodbstreams.NewFromConfig(ddb),
-		sns:      sns.NewFromConfig(awsConfig(goawsEndpoint)),
+		sns:      sns.NewFromConfig(devstack.AWSConfig(goawsEndpoint)),
 		queues:   &goaws.Client{Endpoint: goawsEndpoint},
 		failed:   func() error { return nil },
 		close:    func() {},
@@ -100,100 +86,32 @@ func connect(ctx context.Context, o options, stderr io.Writer) (*target, error) 
 }
 
 // start runs DynamoDB Local, GoAWS and the stack on free loopback ports,
-// with their logs in the state folder.
-func start(ctx context.Context, o options, stderr io.Writer) (_ *target, err error) {
-	root, err := devstack.FindRoot(".")
-	if err != nil {
-		return nil, err
-	}
-	stateDir := o.stateDir
-	if !filepath.IsAbs(stateDir) {
-		stateDir = filepath.Join(root, stateDir)
-	}
-	logDir := filepath.Join(stateDir, "logs")
-	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		return nil, fmt.Errorf("log folder: %w", err)
-	}
-	var closers []func()
-	closeAll := func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-	}
-	defer func() {
-		if err != nil {
-			closeAll()
-		}
-	}()
-	logFile := func(name string) (*os.File, error) {
-		f, err := os.Create(filepath.Join(logDir, name))
-		if err != nil {
-			return nil, fmt.Errorf("log file: %w", err)
-		}
-		closers = append(closers, func() { f.Close() })
-		return f, nil
-	}
-	stackLog, err := logFile("local.log")
-	if err != nil {
-		return nil, err
-	}
-	functionLog, err := logFile("functions.log")
-	if err != nil {
-		return nil, err
-	}
-	console, err := logFile("console.log")
-	if err != nil {
-		return nil, err
-	}
-
-	fmt.Fprintf(stderr, "load: starting DynamoDB Local and GoAWS (logs in %s) ...\n", logDir)
-	services, err := devstack.StartServices(ctx, devstack.ServicesConfig{Root: root, StateDir: stateDir})
-	if err != nil {
-		return nil, err
-	}
-	closers = append(closers, func() {
-		if err := services.Stop(); err != nil {
-			fmt.Fprintln(stderr, "load:", err)
-		}
-	})
-	stack, err := devstack.Start(ctx, devstack.Config{
-		Tracing:          lambdaenv.Tracing{Stage: lambdaenv.TracingStage(o.stage)},
-		NamePrefix:       o.namePrefix,
-		HTTPAddr:         "127.0.0.1:0",
-		XRayAddr:         "127.0.0.1:0",
-		DynamoDBEndpoint: services.DynamoDBEndpoint,
-		GoAWSEndpoint:    services.GoAWSEndpoint,
-		Out:              console,
-		Log: slog.New(slog.NewMultiHandler(
-			slog.NewJSONHandler(stackLog, nil),
-			slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}),
-		)),
-		FunctionLog: functionLog,
+// with their logs and the console in the state folder.
+func start(ctx context.Context, o options, stderr io.Writer) (*target, error) {
+	d, err := devstack.Up(ctx, devstack.UpConfig{
+		Services: devstack.ServicesConfig{StateDir: o.stateDir},
+		Stack: devstack.Config{
+			Tracing:    contract.Tracing{Stage: contract.TracingStage(o.stage), Faults: contract.DefaultTracing().Faults},
+			NamePrefix: o.namePrefix,
+			HTTPAddr:   "127.0.0.1:0",
+			XRayAddr:   "127.0.0.1:0",
+		},
+		Warnings: stderr,
+		Progress: stderr,
 	})
 	if err != nil {
 		return nil, err
 	}
-	closers = append(closers, func() {
-		if err := stack.Close(); err != nil {
-			fmt.Fprintln(stderr, "load:", err)
-		}
-	})
-
-	t := newTarget(stack.Endpoint(), services.DynamoDBEndpoint, services.GoAWSEndpoint)
+	t := newTarget(d.Endpoint(), d.Services.DynamoDBEndpoint, d.Services.GoAWSEndpoint)
 	t.describe = describeStack(true, o.stage, o)
-	r := stack.Resources()
+	r := d.Resources()
 	t.table, t.topicARN, t.deadLetterURL = r.TableName, r.TopicARN, r.DeadLetterURL
-	t.failed = func() error {
-		select {
-		case err := <-services.Died():
-			return err
-		case err := <-stack.Err():
-			return err
-		default:
-			return nil
+	t.failed = d.Failed
+	t.close = func() {
+		if err := d.Close(); err != nil {
+			fmt.Fprintln(stderr, "load:", err)
 		}
 	}
-	t.close = closeAll
 	return t, nil
 }
 

@@ -10,23 +10,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"syscall"
-	"time"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 )
 
 type options struct {
-	stage         int
-	faultPercent  int
-	faultDelay    time.Duration
+	tracing       contract.Tracing
 	allowedOrigin string
 	httpPort      int
 	dynamoDBPort  int
@@ -34,6 +28,17 @@ type options struct {
 	xrayPort      int
 	dataDir       string
 	stateDir      string
+}
+
+// tracingFlags name the tracing settings in errors.
+var tracingFlags = contract.TracingNames{Stage: "--stage", FaultPercent: "--fault-percent", FaultDelay: "--fault-delay"}
+
+// portFlags say which flag moves which port.
+var portFlags = map[devstack.Port]string{
+	devstack.HTTPPort:     "--http-port",
+	devstack.XRayPort:     "--xray-port",
+	devstack.DynamoDBPort: "--dynamodb-port",
+	devstack.GoAWSPort:    "--sns-port",
 }
 
 func main() {
@@ -45,16 +50,18 @@ func main() {
 
 func parse(args []string, stderr io.Writer) (options, error) {
 	var o options
+	def := contract.DefaultTracing()
+	var stage int
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.stage, "stage", 1, "tracing stage: 1 Lambda tracing, 2 + API Gateway tracing and SDK subsegments, 3 + fault injection")
-	fs.IntVar(&o.faultPercent, "fault-percent", 50, "stage 3: share of POSTs that hang and fail, 0-100")
-	fs.DurationVar(&o.faultDelay, "fault-delay", 5*time.Second, "stage 3: how long a faulted POST hangs")
-	fs.StringVar(&o.allowedOrigin, "allowed-origin", "*", "CORS origin the API allows")
-	fs.IntVar(&o.httpPort, "http-port", 8080, "port of the API and the Contact Us page (0 = a free port)")
-	fs.IntVar(&o.dynamoDBPort, "dynamodb-port", 8000, "port of DynamoDB Local (0 = a free port)")
-	fs.IntVar(&o.snsPort, "sns-port", 4100, "port of GoAWS, for SNS and SQS (0 = a free port)")
-	fs.IntVar(&o.xrayPort, "xray-port", 2000, "UDP port of the X-Ray daemon (0 = a free port)")
+	fs.IntVar(&stage, "stage", int(def.Stage), "tracing stage: 1 Lambda tracing, 2 + API Gateway tracing and SDK subsegments, 3 + fault injection")
+	fs.IntVar(&o.tracing.Faults.Percent, "fault-percent", def.Faults.Percent, "stage 3: share of POSTs that hang and fail, 0-100")
+	fs.DurationVar(&o.tracing.Faults.Delay, "fault-delay", def.Faults.Delay, "stage 3: how long a faulted POST hangs (it also sizes the post function's timeout at every stage)")
+	fs.StringVar(&o.allowedOrigin, "allowed-origin", contract.AnyOrigin, "CORS origin the API allows")
+	fs.IntVar(&o.httpPort, "http-port", devstack.DefaultHTTPPort, "port of the API and the pages (0 = a free port)")
+	fs.IntVar(&o.dynamoDBPort, "dynamodb-port", devstack.DefaultDynamoDBPort, "port of DynamoDB Local (0 = a free port)")
+	fs.IntVar(&o.snsPort, "sns-port", devstack.DefaultGoAWSPort, "port of GoAWS, for SNS and SQS (0 = a free port)")
+	fs.IntVar(&o.xrayPort, "xray-port", devstack.DefaultXRayPort, "UDP port of the X-Ray daemon (0 = a free port)")
 	fs.StringVar(&o.dataDir, "data-dir", "", "keep the table in this folder across runs (default: in memory)")
 	fs.StringVar(&o.stateDir, "state-dir", ".local", "folder for logs and generated configuration")
 	fs.Usage = func() {
@@ -67,27 +74,17 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	return o, nil
-}
-
-func (o options) tracing() (lambdaenv.Tracing, error) {
-	t := lambdaenv.Tracing{Stage: lambdaenv.TracingStage(o.stage)}
-	if !t.Stage.Valid() {
-		return t, fmt.Errorf("--stage %d: must be 1, 2 or 3", o.stage)
+	o.tracing.Stage = contract.TracingStage(stage)
+	var errs []error
+	if err := o.tracing.Validate(tracingFlags); err != nil {
+		errs = append(errs, err)
 	}
-	if t.Stage.FaultInjection() {
-		t.Faults = lambdaenv.Faults{Percent: o.faultPercent, Delay: o.faultDelay}
-		if err := t.Faults.Validate(); err != nil {
-			return t, fmt.Errorf("--fault-percent/--fault-delay: %w", err)
-		}
+	origin, err := contract.ParseOrigin(o.allowedOrigin)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--allowed-origin: %w", err))
 	}
-	return t, nil
-}
-
-var stageNames = map[lambdaenv.TracingStage]string{
-	lambdaenv.StageLambdaOnly: "Lambda active tracing",
-	lambdaenv.StageSDK:        "+ API Gateway tracing and X-Ray SDK subsegments",
-	lambdaenv.StageFaults:     "+ fault injection",
+	o.allowedOrigin = origin
+	return o, errors.Join(errs...)
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -98,100 +95,58 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tracing, err := o.tracing()
-	if err != nil {
-		return err
-	}
-	root, err := devstack.FindRoot(".")
-	if err != nil {
-		return err
-	}
-	stateDir := o.stateDir
-	if !filepath.IsAbs(stateDir) {
-		stateDir = filepath.Join(root, stateDir)
-	}
-	logDir := filepath.Join(stateDir, "logs")
-	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		return fmt.Errorf("log folder: %w", err)
-	}
-	// The stack's own log: everything to a file, warnings to the terminal.
-	stackLog, err := os.Create(filepath.Join(logDir, "local.log"))
-	if err != nil {
-		return fmt.Errorf("log file: %w", err)
-	}
-	defer stackLog.Close()
-	functionLog, err := os.Create(filepath.Join(logDir, "functions.log"))
-	if err != nil {
-		return fmt.Errorf("log file: %w", err)
-	}
-	defer functionLog.Close()
-	log := slog.New(slog.NewMultiHandler(
-		slog.NewJSONHandler(stackLog, nil),
-		slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}),
-	))
-
-	// The in-process ports first: better to fail before starting the children.
-	if err := checkPorts(o); err != nil {
-		return err
-	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stopWithParent()
 
-	fmt.Fprintln(stdout, "Starting DynamoDB Local and GoAWS ...")
-	services, err := devstack.StartServices(ctx, devstack.ServicesConfig{
-		Root: root, StateDir: stateDir, DataDir: o.dataDir,
-		DynamoDBPort: o.dynamoDBPort, GoAWSPort: o.snsPort,
+	d, err := devstack.Up(ctx, devstack.UpConfig{
+		Services: devstack.ServicesConfig{
+			StateDir: o.stateDir, DataDir: o.dataDir,
+			DynamoDBPort: o.dynamoDBPort, GoAWSPort: o.snsPort,
+		},
+		Stack: devstack.Config{
+			Tracing:        o.tracing,
+			AllowedOrigin:  o.allowedOrigin,
+			HTTPAddr:       "127.0.0.1:" + strconv.Itoa(o.httpPort),
+			XRayAddr:       "127.0.0.1:" + strconv.Itoa(o.xrayPort),
+			WebDir:         "web",
+			CheckpointFile: devstack.CheckpointPath(o.dataDir),
+			Out:            stdout,
+		},
+		Warnings: stderr,
+		Progress: stdout,
 	})
 	if err != nil {
-		return err
+		return withPortFlag(err)
 	}
 	defer func() {
 		fmt.Fprintln(stdout, "Stopping DynamoDB Local and GoAWS ...")
-		if err := services.Stop(); err != nil {
+		if err := d.Close(); err != nil {
 			fmt.Fprintln(stderr, "local:", err)
 		}
 	}()
 
-	stack, err := devstack.Start(ctx, devstack.Config{
-		Tracing:          tracing,
-		AllowedOrigin:    o.allowedOrigin,
-		HTTPAddr:         "127.0.0.1:" + strconv.Itoa(o.httpPort),
-		XRayAddr:         "127.0.0.1:" + strconv.Itoa(o.xrayPort),
-		DynamoDBEndpoint: services.DynamoDBEndpoint,
-		GoAWSEndpoint:    services.GoAWSEndpoint,
-		WebDir:           filepath.Join(root, "web"),
-		CheckpointFile:   devstack.CheckpointPath(o.dataDir),
-		Out:              stdout,
-		Log:              log,
-		FunctionLog:      functionLog,
-	})
-	if err != nil {
+	banner(stdout, o, d)
+	if err := d.Wait(ctx); err != nil {
 		return err
 	}
-	defer func() {
-		if err := stack.Close(); err != nil {
-			fmt.Fprintln(stderr, "local:", err)
-		}
-	}()
-
-	banner(stdout, o, tracing, stack, services, logDir)
-
-	select {
-	case <-ctx.Done():
-		fmt.Fprintln(stdout, "\nInterrupted.")
-		return nil
-	case err := <-services.Died():
-		return err
-	case err := <-stack.Err():
-		return err
-	}
+	fmt.Fprintln(stdout, "\nInterrupted.")
+	return nil
 }
 
-func banner(w io.Writer, o options, t lambdaenv.Tracing, stack *devstack.Stack, services *devstack.Services, logDir string) {
-	r, n := stack.Resources(), stack.Names()
-	stage := fmt.Sprintf("stage %d (%s)", t.Stage, stageNames[t.Stage])
+// withPortFlag adds to a port error the flag that moves that port.
+func withPortFlag(err error) error {
+	var pe *devstack.PortError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%w: choose another port with %s (0 picks a free one)", err, portFlags[pe.Port])
+	}
+	return err
+}
+
+func banner(w io.Writer, o options, d *devstack.Deployment) {
+	t := o.tracing
+	r, n := d.Resources(), d.Names()
+	stage := fmt.Sprintf("stage %d (%s)", t.Stage, t.Stage.Describe())
 	if t.Stage.FaultInjection() {
 		stage += fmt.Sprintf(": %d%% of POSTs hang %s and fail", t.Faults.Percent, t.Faults.Delay)
 	}
@@ -199,12 +154,13 @@ func banner(w io.Writer, o options, t lambdaenv.Tracing, stack *devstack.Stack, 
 	if o.dataDir != "" {
 		data = "kept in " + o.dataDir
 	}
+	services := d.Services.Describe()
 	fmt.Fprintf(w, `
 Mythical Mysfits questions service, running locally: %s
 
   Contact Us page   %s/
-  API endpoint      %s   (POST %s/questions)
-  table             %s   (stream NEW_IMAGE, data %s)
+  API endpoint      %s   (POST %s%s)
+  table             %s   (stream %s, data %s)
   topic             %s
   admin inbox       queue %s (printed below as notifications arrive)
   dead-letter queue %s
@@ -215,31 +171,11 @@ Mythical Mysfits questions service, running locally: %s
 
 Try it:
   curl -i -X POST -H 'Content-Type: application/json' \
-    -d '{"email":"ada@example.com","questionText":"Do mysfits dream?"}' %s/questions
+    -d '{"email":"ada@example.com","questionText":"Do mysfits dream?"}' %s%s
 
 Ctrl-C stops everything.
 
-`, stage, stack.Endpoint(), stack.Endpoint(), stack.Endpoint(),
-		r.TableName, data, r.TopicARN, n.Inbox, n.DeadLetter, stack.XRayAddr(),
-		services.Describe()[0], services.Describe()[1], logDir, stack.Endpoint())
-}
-
-// checkPorts fails early, naming the flag, when the API's TCP port or the
-// X-Ray daemon's UDP port is taken.
-func checkPorts(o options) error {
-	if o.httpPort != 0 {
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(o.httpPort))
-		if err != nil {
-			return fmt.Errorf("port %d for the API and the page is in use (%v): choose another with --http-port (0 picks a free one)", o.httpPort, err)
-		}
-		l.Close()
-	}
-	if o.xrayPort != 0 {
-		c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(o.xrayPort))
-		if err != nil {
-			return fmt.Errorf("UDP port %d for the X-Ray daemon is in use (%v; an X-Ray daemon already running?): choose another with --xray-port (0 picks a free one)", o.xrayPort, err)
-		}
-		c.Close()
-	}
-	return nil
+`, stage, d.Endpoint(), d.Endpoint(), d.Endpoint(), contract.ResourcePath,
+		r.TableName, contract.TableStreamViewType, data, r.TopicARN, n.Inbox, n.DeadLetter, d.XRayAddr(),
+		services[0], services[1], d.LogDir, d.Endpoint(), contract.ResourcePath)
 }

@@ -8,6 +8,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 
@@ -29,6 +30,18 @@ func invocationLogger(ctx context.Context, log *slog.Logger) *slog.Logger {
 		log = log.With("aws_request_id", lc.AwsRequestID)
 	}
 	return log
+}
+
+// ErrMissing reports a required environment variable that is unset or empty.
+var ErrMissing = errors.New("required environment variable is not set")
+
+// require returns the value of a variable that must be set.
+func require(getenv func(string) string, name string) (string, error) {
+	v := getenv(name)
+	if v == "" {
+		return "", fmt.Errorf("%s: %w", name, ErrMissing)
+	}
+	return v, nil
 }
 
 // errorAttr describes an AWS call's failure for the logs. A service error is

@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/tracing"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // Publisher is the part of the SNS client Notify uses.
@@ -32,11 +32,11 @@ type Notify struct {
 // NewNotify builds the handler from the function's environment: the topic
 // and the tracing stage, which decides whether the SNS client is traced.
 func NewNotify(cfg aws.Config, getenv func(string) string) (*Notify, error) {
-	topic, err := lambdaenv.Require(getenv, lambdaenv.TopicARN)
+	topic, err := require(getenv, contract.EnvTopicARN)
 	if err != nil {
 		return nil, err
 	}
-	t, err := lambdaenv.LoadTracing(getenv)
+	t, err := contract.LoadTracing(getenv)
 	if err != nil {
 		return nil, err
 	}

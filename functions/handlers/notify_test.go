@@ -10,9 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/handlers"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 const testTopic = "arn:aws:sns:us-east-1:123456789012:questions-topic-test"
@@ -146,10 +146,10 @@ func TestNewNotify(t *testing.T) {
 		vars    map[string]string
 		problem string
 	}{
-		{"stage 1", map[string]string{lambdaenv.TopicARN: testTopic}, ""},
-		{"stage 2", map[string]string{lambdaenv.TopicARN: testTopic, lambdaenv.Stage: "2"}, ""},
-		{"topic missing", map[string]string{lambdaenv.Stage: "2"}, lambdaenv.TopicARN},
-		{"bad stage", map[string]string{lambdaenv.TopicARN: testTopic, lambdaenv.Stage: "x"}, lambdaenv.Stage},
+		{"stage 1", map[string]string{contract.EnvTopicARN: testTopic}, ""},
+		{"stage 2", map[string]string{contract.EnvTopicARN: testTopic, contract.EnvStage: "2"}, ""},
+		{"topic missing", map[string]string{contract.EnvStage: "2"}, contract.EnvTopicARN},
+		{"bad stage", map[string]string{contract.EnvTopicARN: testTopic, contract.EnvStage: "x"}, contract.EnvStage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,7 +158,7 @@ func TestNewNotify(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.problem) {
 					t.Fatalf("NewNotify error = %v, want one naming %s", err, tt.problem)
 				}
-				if errors.Is(err, lambdaenv.ErrMissing) != (tt.problem == lambdaenv.TopicARN) {
+				if errors.Is(err, handlers.ErrMissing) != (tt.problem == contract.EnvTopicARN) {
 					t.Errorf("error %v: ErrMissing mismatch", err)
 				}
 				return

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -18,14 +19,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/tracing"
+	"github.com/mysfits/mysfits-questions/questions"
 )
-
-// QuestionsPath is the one resource the post function serves.
-const QuestionsPath = "/questions"
 
 // ItemPutter is the part of the DynamoDB client Post uses.
 type ItemPutter interface {
@@ -48,19 +45,16 @@ type Post struct {
 // name, the CORS origin (default "*") and the tracing stage, which decides
 // whether the DynamoDB client is traced and whether faults are injected.
 func NewPost(cfg aws.Config, getenv func(string) string) (*Post, error) {
-	table, err := lambdaenv.Require(getenv, lambdaenv.TableName)
+	table, err := require(getenv, contract.EnvTableName)
 	if err != nil {
 		return nil, err
 	}
-	origin := getenv(lambdaenv.AllowedOrigin)
-	if origin == "" {
-		origin = lambdaenv.AnyOrigin
-	}
-	origin, err = lambdaenv.ParseOrigin(origin)
+	origin := cmp.Or(getenv(contract.EnvAllowedOrigin), contract.AnyOrigin)
+	origin, err = contract.ParseOrigin(origin)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", lambdaenv.AllowedOrigin, err)
+		return nil, fmt.Errorf("%s: %w", contract.EnvAllowedOrigin, err)
 	}
-	t, err := lambdaenv.LoadTracing(getenv)
+	t, err := contract.LoadTracing(getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -88,21 +82,8 @@ var (
 func (p *Post) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	log := invocationLogger(ctx, p.Log).With("api_request_id", req.RequestContext.RequestID)
 
-	if resource(req) != QuestionsPath {
-		return p.reply(log, http.StatusNotFound, errorBody{Error: "not found: this API serves POST " + QuestionsPath}), nil
-	}
-	switch req.HTTPMethod {
-	case http.MethodOptions:
-		resp := p.reply(log, http.StatusNoContent, nil)
-		resp.Headers["Access-Control-Max-Age"] = spec.CORSMaxAge
-		return resp, nil
-	case http.MethodPost:
-	default:
-		resp := p.reply(log, http.StatusMethodNotAllowed, errorBody{Error: "method not allowed: use POST to submit a question"})
-		resp.Headers["Allow"] = spec.CORSAllowMethods
-		return resp, nil
-	}
-
+	// API Gateway routes only POST /questions here: it answers OPTIONS
+	// (the MOCK integration) and other paths and methods itself.
 	sub, err := decodeRequest(req)
 	if err != nil {
 		body := errorBody{Error: err.Error()}
@@ -137,15 +118,6 @@ func (p *Post) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (e
 		return p.reply(log, http.StatusServiceUnavailable, errorBody{Error: "service unavailable: the question could not be stored, please retry later"}), nil
 	}
 	return p.reply(log, http.StatusCreated, created{QuestionID: id}), nil
-}
-
-// resource is the API resource the request was routed to; a hand-made event
-// (a test, a local runner) may carry only the path.
-func resource(req events.APIGatewayProxyRequest) string {
-	if req.Resource != "" {
-		return req.Resource
-	}
-	return req.Path
 }
 
 // decodeRequest checks the content type, undoes API Gateway's base64 encoding
@@ -287,18 +259,15 @@ type created struct {
 // reply builds a response with the JSON and CORS headers every answer
 // carries (a browser can only read an answer that has them) and logs its status.
 func (p *Post) reply(log *slog.Logger, status int, body any) events.APIGatewayProxyResponse {
-	origin := p.AllowedOrigin
-	if origin == "" {
-		origin = "*"
-	}
+	origin := cmp.Or(p.AllowedOrigin, contract.AnyOrigin)
 	headers := map[string]string{
 		"Content-Type":                 "application/json",
 		"X-Content-Type-Options":       "nosniff",
 		"Access-Control-Allow-Origin":  origin,
-		"Access-Control-Allow-Headers": spec.CORSAllowHeaders,
-		"Access-Control-Allow-Methods": spec.CORSAllowMethods,
+		"Access-Control-Allow-Headers": contract.CORSAllowHeaders,
+		"Access-Control-Allow-Methods": contract.CORSAllowMethods,
 	}
-	if origin != "*" {
+	if origin != contract.AnyOrigin {
 		headers["Vary"] = "Origin" // caches must not serve one origin's answer to another
 	}
 	resp := events.APIGatewayProxyResponse{StatusCode: status, Headers: headers}

@@ -20,8 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-xray-sdk-go/xray"
 
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/handlers"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
 	"github.com/mysfits/mysfits-questions/functions/tracing"
 )
 
@@ -132,15 +132,15 @@ func TestXRayPostStages(t *testing.T) {
 		traced     bool
 		fault      bool
 	}{
-		{name: "stage 1: no SDK subsegments", vars: map[string]string{lambdaenv.Stage: "1"}, wantDBCall: true},
-		{name: "stage 2: DynamoDB subsegment", vars: map[string]string{lambdaenv.Stage: "2"}, wantDBCall: true, traced: true},
+		{name: "stage 1: no SDK subsegments", vars: map[string]string{contract.EnvStage: "1"}, wantDBCall: true},
+		{name: "stage 2: DynamoDB subsegment", vars: map[string]string{contract.EnvStage: "2"}, wantDBCall: true, traced: true},
 		{name: "stage 3: hangingException, nothing stored", vars: map[string]string{
-			lambdaenv.Stage: "3", lambdaenv.FaultPercent: "100", lambdaenv.FaultDelay: faultDelay.String()}, traced: true, fault: true},
+			contract.EnvStage: "3", contract.EnvFaultPercent: "100", contract.EnvFaultDelay: faultDelay.String()}, traced: true, fault: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeAWS(t)
-			tt.vars[lambdaenv.TableName] = testTable
+			tt.vars[contract.EnvTableName] = testTable
 			p, err := handlers.NewPost(srv.config(), getenv(tt.vars))
 			if err != nil {
 				t.Fatal(err)
@@ -233,7 +233,7 @@ func TestXRayNotifyStages(t *testing.T) {
 	for _, stage := range []string{"1", "2"} {
 		t.Run("stage "+stage, func(t *testing.T) {
 			srv := newFakeAWS(t)
-			n, err := handlers.NewNotify(srv.config(), getenv(map[string]string{lambdaenv.TopicARN: testTopic, lambdaenv.Stage: stage}))
+			n, err := handlers.NewNotify(srv.config(), getenv(map[string]string{contract.EnvTopicARN: testTopic, contract.EnvStage: stage}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +279,7 @@ func TestXRayLambdaFacade(t *testing.T) {
 		parentID = "53995c3f42cd8ad8"
 	)
 	srv := newFakeAWS(t)
-	p, err := handlers.NewPost(srv.config(), getenv(map[string]string{lambdaenv.TableName: testTable, lambdaenv.Stage: "2"}))
+	p, err := handlers.NewPost(srv.config(), getenv(map[string]string{contract.EnvTableName: testTable, contract.EnvStage: "2"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestXRayWithoutSegment(t *testing.T) {
 	srv := newFakeAWS(t)
 	before = ctxMissing.n.Load()
 
-	p, err := handlers.NewPost(srv.config(), getenv(map[string]string{lambdaenv.TableName: testTable, lambdaenv.Stage: "2"}))
+	p, err := handlers.NewPost(srv.config(), getenv(map[string]string{contract.EnvTableName: testTable, contract.EnvStage: "2"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestXRayWithoutSegment(t *testing.T) {
 		t.Errorf("stage 2 post without a segment: %s, %v", out, err)
 	}
 
-	n, err := handlers.NewNotify(srv.config(), getenv(map[string]string{lambdaenv.TopicARN: testTopic, lambdaenv.Stage: "2"}))
+	n, err := handlers.NewNotify(srv.config(), getenv(map[string]string{contract.EnvTopicARN: testTopic, contract.EnvStage: "2"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,8 +333,8 @@ func TestXRayWithoutSegment(t *testing.T) {
 		t.Errorf("stage 2 notify without a segment: %s, %v", out, err)
 	}
 
-	faulty, err := handlers.NewPost(srv.config(), getenv(map[string]string{lambdaenv.TableName: testTable, lambdaenv.Stage: "3",
-		lambdaenv.FaultPercent: "100", lambdaenv.FaultDelay: lambdaenv.MinFaultDelay.String()}))
+	faulty, err := handlers.NewPost(srv.config(), getenv(map[string]string{contract.EnvTableName: testTable, contract.EnvStage: "3",
+		contract.EnvFaultPercent: "100", contract.EnvFaultDelay: contract.MinFaultDelay.String()}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-xray-sdk-go/xray"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // HangingSubsegment is the subsegment a learner looks for in the stage-3 traces.
@@ -21,13 +21,13 @@ var ErrInjectedFault = errors.New("injected fault (tracing stage 3 exercise)")
 // FaultInjector fails a configured share of calls after a delay, inside a
 // traced subsegment, so the slow failure shows up in X-Ray.
 type FaultInjector struct {
-	faults lambdaenv.Faults
+	faults contract.Faults
 	roll   func(n int) int
 }
 
 // NewFaultInjector returns an injector for f. roll returns a number in [0, n);
 // nil means math/rand/v2.IntN. Tests pass a fixed roll.
-func NewFaultInjector(f lambdaenv.Faults, roll func(n int) int) *FaultInjector {
+func NewFaultInjector(f contract.Faults, roll func(n int) int) *FaultInjector {
 	if roll == nil {
 		roll = rand.IntN
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-xray-sdk-go/xraylog"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // The SDK logs at info level to stdout by default ("Emitter using address",
@@ -34,7 +34,7 @@ const xrayInitializeID = "XRayInitializeMiddlewareAfter"
 // Instrument returns a copy of cfg whose clients record an X-Ray subsegment per
 // AWS call when the stage asks for SDK subsegments. The caller's APIOptions
 // are never modified.
-func Instrument(cfg aws.Config, t lambdaenv.Tracing) aws.Config {
+func Instrument(cfg aws.Config, t contract.Tracing) aws.Config {
 	if !t.Stage.SDKSubsegments() {
 		return cfg
 	}

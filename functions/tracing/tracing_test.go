@@ -12,20 +12,20 @@ import (
 	"github.com/aws/aws-xray-sdk-go/xray"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/tracing"
 )
 
 func TestInstrument(t *testing.T) {
 	own := func(*middleware.Stack) error { return nil }
-	for _, stage := range []lambdaenv.TracingStage{lambdaenv.StageLambdaOnly, lambdaenv.StageSDK, lambdaenv.StageFaults} {
+	for _, stage := range []contract.TracingStage{contract.StageLambdaOnly, contract.StageSDK, contract.StageFaults} {
 		t.Run(fmt.Sprintf("stage %d", stage), func(t *testing.T) {
 			// Spare capacity: an append on a shared backing array would write into it.
 			options := make([]func(*middleware.Stack) error, 1, 8)
 			options[0] = own
 			cfg := aws.Config{Region: "us-east-1", APIOptions: options}
 
-			got := tracing.Instrument(cfg, lambdaenv.Tracing{Stage: stage})
+			got := tracing.Instrument(cfg, contract.Tracing{Stage: stage})
 
 			if len(cfg.APIOptions) != 1 || options[:cap(options)][1] != nil {
 				t.Fatalf("Instrument modified the caller's APIOptions")
@@ -77,7 +77,7 @@ func TestHasTraceContext(t *testing.T) {
 }
 
 func TestFaultInjectorShare(t *testing.T) {
-	const delay = lambdaenv.MinFaultDelay
+	const delay = contract.MinFaultDelay
 	tests := []struct {
 		name    string
 		percent int
@@ -96,7 +96,7 @@ func TestFaultInjectorShare(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var rolledWith []int
 			roll := func(n int) int { rolledWith = append(rolledWith, n); return tt.roll }
-			f := tracing.NewFaultInjector(lambdaenv.Faults{Percent: tt.percent, Delay: delay}, roll)
+			f := tracing.NewFaultInjector(contract.Faults{Percent: tt.percent, Delay: delay}, roll)
 			start := time.Now()
 			err := f.Maybe(context.Background())
 			elapsed := time.Since(start)
@@ -121,14 +121,14 @@ func TestFaultInjectorOff(t *testing.T) {
 }
 
 func TestFaultInjectorDefaultRoll(t *testing.T) {
-	f := tracing.NewFaultInjector(lambdaenv.Faults{Percent: 100, Delay: lambdaenv.MinFaultDelay}, nil)
+	f := tracing.NewFaultInjector(contract.Faults{Percent: 100, Delay: contract.MinFaultDelay}, nil)
 	if err := f.Maybe(context.Background()); !errors.Is(err, tracing.ErrInjectedFault) {
 		t.Errorf("100%% with the default roll: %v", err)
 	}
 }
 
 func TestFaultInjectorHonoursCancellation(t *testing.T) {
-	f := tracing.NewFaultInjector(lambdaenv.Faults{Percent: 100, Delay: lambdaenv.MaxFaultDelay}, func(int) int { return 0 })
+	f := tracing.NewFaultInjector(contract.Faults{Percent: 100, Delay: contract.MaxFaultDelay}, func(int) int { return 0 })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- f.Maybe(ctx) }()

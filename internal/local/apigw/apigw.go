@@ -27,22 +27,13 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/internal/local/lambdalocal"
 	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
 )
 
-// Limits and names of API Gateway REST APIs.
-const (
-	// MaxPayload is API Gateway's request payload limit.
-	MaxPayload = 10 << 20
-	// IntegrationTimeout is the REST API integration timeout.
-	IntegrationTimeout = 29 * time.Second
-	// StageName is the stage the component deploys.
-	StageName = "prod"
-	// ResourcePath is the one resource of the API.
-	ResourcePath = "/questions"
-)
+// MaxPayload is API Gateway's request payload limit.
+const MaxPayload = 10 << 20
 
 // Invoker is the post function as the proxy integration calls it.
 type Invoker interface {
@@ -53,7 +44,7 @@ var _ Invoker = (*lambdalocal.Function)(nil)
 
 // Config describes the deployed API the handler stands in for.
 type Config struct {
-	APIName       string // the stage segment is "{APIName}/prod"
+	APIName       string // the stage segment is "{APIName}/{contract.StageName}"
 	APIID         string
 	AccountID     string
 	Region        string
@@ -61,10 +52,11 @@ type Config struct {
 	Tracing       bool               // the stage's X-Ray tracing (stage >= 2)
 	Tracer        *xraylocal.Emitter // where the stage segment goes
 	Post          Invoker
+	PostName      string       // the post function's name, in the Invoke subsegment
 	Log           *slog.Logger // nil = slog.Default()
 }
 
-// API is the http.Handler for the API's resources; mount it at ResourcePath.
+// API is the http.Handler for the API's resources; mount it at contract.ResourcePath.
 type API struct {
 	cfg        Config
 	resourceID string
@@ -113,13 +105,13 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, requestID string, se
 	if seg != nil {
 		h.Set("X-Amzn-Trace-Id", "Root="+seg.TraceID)
 	}
-	if r.URL.Path != ResourcePath {
+	if r.URL.Path != contract.ResourcePath {
 		return a.gatewayError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
 	}
 	switch r.Method {
 	case http.MethodOptions:
 		a.corsHeaders(h)
-		h.Set("Access-Control-Max-Age", spec.CORSMaxAge)
+		h.Set("Access-Control-Max-Age", contract.CORSMaxAge)
 		h.Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		return http.StatusOK
@@ -152,7 +144,7 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request, requestID string, se
 			return a.gatewayError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
 		}
 		a.cfg.Log.Info("request body failed validation: BAD_REQUEST_BODY", "api_request_id", requestID, "reason", err.Error())
-		return a.gatewayError(w, http.StatusBadRequest, "BadRequestException", spec.BadRequestBodyMessage())
+		return a.gatewayError(w, http.StatusBadRequest, "BadRequestException", contract.BadRequestBodyMessage())
 	}
 	event := a.proxyEvent(r, text, requestID)
 	payload, err := json.Marshal(event)
@@ -161,7 +153,7 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request, requestID string, se
 		return a.gatewayError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
 	}
 
-	ctx, cancel := context.WithTimeout(r.Context(), IntegrationTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), contract.IntegrationTimeout)
 	defer cancel()
 	up := lambdalocal.Upstream{}
 	var invoke *xraylocal.Segment
@@ -171,7 +163,7 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request, requestID string, se
 		invoke = &xraylocal.Segment{
 			Name: "Lambda", ID: xraylocal.NewSegmentID(), Namespace: "aws",
 			StartTime: xraylocal.Epoch(time.Now()),
-			AWS:       map[string]any{"operation": "Invoke", "function_name": functionName(a.cfg.Post)},
+			AWS:       map[string]any{"operation": "Invoke", "function_name": a.cfg.PostName},
 		}
 		up = lambdalocal.Upstream{TraceID: seg.TraceID, ParentID: invoke.ID}
 	}
@@ -195,13 +187,6 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request, requestID string, se
 		return a.gatewayError(w, http.StatusBadGateway, "InternalServerErrorException", "Internal server error")
 	}
 	return writeProxyResponse(w, resp, a.cfg.Log, requestID)
-}
-
-func functionName(inv Invoker) string {
-	if f, ok := inv.(*lambdalocal.Function); ok {
-		return f.Name
-	}
-	return ""
 }
 
 func errorTypeOf(err error) string {
@@ -247,8 +232,8 @@ func writeProxyResponse(w http.ResponseWriter, resp events.APIGatewayProxyRespon
 // gateway responses.
 func (a *API) corsHeaders(h http.Header) {
 	h.Set("Access-Control-Allow-Origin", a.cfg.AllowedOrigin)
-	h.Set("Access-Control-Allow-Headers", spec.CORSAllowHeaders)
-	h.Set("Access-Control-Allow-Methods", spec.CORSAllowMethods)
+	h.Set("Access-Control-Allow-Headers", contract.CORSAllowHeaders)
+	h.Set("Access-Control-Allow-Methods", contract.CORSAllowMethods)
 }
 
 // gatewayErrorField is the field the component's DEFAULT_4XX and
@@ -283,7 +268,7 @@ func (a *API) proxyEvent(r *http.Request, body, requestID string) events.APIGate
 	query, multiQuery := proxyQuery(r)
 	sourceIP := clientIP(r)
 	return events.APIGatewayProxyRequest{
-		Resource:                        ResourcePath,
+		Resource:                        contract.ResourcePath,
 		Path:                            r.URL.Path,
 		HTTPMethod:                      r.Method,
 		Headers:                         headers,
@@ -293,7 +278,7 @@ func (a *API) proxyEvent(r *http.Request, body, requestID string) events.APIGate
 		RequestContext: events.APIGatewayProxyRequestContext{
 			AccountID:         a.cfg.AccountID,
 			ResourceID:        a.resourceID,
-			Stage:             StageName,
+			Stage:             contract.StageName,
 			DomainName:        r.Host,
 			DomainPrefix:      domainPrefix(r.Host),
 			RequestID:         requestID,
@@ -303,8 +288,8 @@ func (a *API) proxyEvent(r *http.Request, body, requestID string) events.APIGate
 				SourceIP:  sourceIP,
 				UserAgent: r.UserAgent(),
 			},
-			ResourcePath:     ResourcePath,
-			Path:             "/" + StageName + r.URL.Path,
+			ResourcePath:     contract.ResourcePath,
+			Path:             "/" + contract.StageName + r.URL.Path,
 			HTTPMethod:       r.Method,
 			RequestTime:      now.Format("02/Jan/2006:15:04:05 -0700"),
 			RequestTimeEpoch: now.UnixMilli(),
@@ -377,14 +362,14 @@ func domainPrefix(host string) string {
 // stageSegment is the segment API Gateway records for a traced stage.
 func (a *API) stageSegment(r *http.Request, start time.Time, requestID string) *xraylocal.Segment {
 	return &xraylocal.Segment{
-		Name:      a.cfg.APIName + "/" + StageName,
+		Name:      a.cfg.APIName + "/" + contract.StageName,
 		ID:        xraylocal.NewSegmentID(),
 		TraceID:   xraylocal.NewTraceID(),
 		Origin:    xraylocal.OriginAPIGatewayStage,
 		StartTime: xraylocal.Epoch(start),
 		HTTP: &xraylocal.HTTP{Request: &xraylocal.HTTPRequest{
 			Method:    r.Method,
-			URL:       "http://" + r.Host + "/" + StageName + r.URL.Path,
+			URL:       "http://" + r.Host + "/" + contract.StageName + r.URL.Path,
 			UserAgent: r.UserAgent(),
 			ClientIP:  clientIP(r),
 		}},
@@ -392,7 +377,7 @@ func (a *API) stageSegment(r *http.Request, start time.Time, requestID string) *
 			"api_gateway": map[string]any{
 				"account_id":  a.cfg.AccountID,
 				"rest_api_id": a.cfg.APIID,
-				"stage":       StageName,
+				"stage":       contract.StageName,
 				"request_id":  requestID,
 			},
 		},

@@ -15,7 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/internal/local/lambdalocal"
 )
 
@@ -241,11 +241,11 @@ func TestGatewayAnswers(t *testing.T) {
 			}
 			want := map[string]string{
 				"Access-Control-Allow-Origin":  "https://www.mysfits.example",
-				"Access-Control-Allow-Methods": spec.CORSAllowMethods,
-				"Access-Control-Allow-Headers": spec.CORSAllowHeaders,
+				"Access-Control-Allow-Methods": contract.CORSAllowMethods,
+				"Access-Control-Allow-Headers": contract.CORSAllowHeaders,
 			}
 			if tc.method == http.MethodOptions {
-				want["Access-Control-Max-Age"] = spec.CORSMaxAge
+				want["Access-Control-Max-Age"] = contract.CORSMaxAge
 			}
 			for k, v := range want {
 				if got := resp.Header.Get(k); got != v {

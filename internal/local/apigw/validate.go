@@ -11,7 +11,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // questionModel is the POST method's request model, compiled once from the
@@ -19,13 +19,13 @@ import (
 var questionModel = sync.OnceValues(compileQuestionModel)
 
 func compileQuestionModel() (*jsonschema.Schema, error) {
-	raw, err := spec.QuestionModelSchema()
+	raw, err := contract.QuestionModelSchema()
 	if err != nil {
 		return nil, err
 	}
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft4 // the only draft API Gateway models support
-	const url = "mem://models/" + spec.QuestionModelName + ".json"
+	const url = "mem://models/" + contract.QuestionModelName + ".json"
 	if err := c.AddResource(url, strings.NewReader(raw)); err != nil {
 		return nil, fmt.Errorf("question model: %w", err)
 	}
@@ -84,7 +84,7 @@ func hasModel(contentType string) bool {
 		return true
 	}
 	mediaType, _, _ := strings.Cut(contentType, ";")
-	return strings.EqualFold(strings.TrimSpace(mediaType), spec.QuestionModelContentType)
+	return strings.EqualFold(strings.TrimSpace(mediaType), contract.QuestionModelContentType)
 }
 
 // failedKeywords lists the schema locations that failed, such as

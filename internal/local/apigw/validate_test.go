@@ -10,8 +10,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 func TestQuestionModelCompiles(t *testing.T) {
@@ -87,15 +87,15 @@ func TestRequestValidator(t *testing.T) {
 			if err := json.Unmarshal(body, &answer); err != nil {
 				t.Fatalf("answer %q is not a JSON object of strings: %v", body, err)
 			}
-			if resp.StatusCode != http.StatusBadRequest || len(answer) != 1 || answer["error"] != spec.BadRequestBodyMessage() {
-				t.Errorf("answered %d %v, want 400 {\"error\": %q} (the component's BAD_REQUEST_BODY)", resp.StatusCode, answer, spec.BadRequestBodyMessage())
+			if resp.StatusCode != http.StatusBadRequest || len(answer) != 1 || answer["error"] != contract.BadRequestBodyMessage() {
+				t.Errorf("answered %d %v, want 400 {\"error\": %q} (the component's BAD_REQUEST_BODY)", resp.StatusCode, answer, contract.BadRequestBodyMessage())
 			}
 			for k, v := range map[string]string{
 				"Content-Type":                 "application/json",
 				"x-amzn-ErrorType":             "BadRequestException",
 				"Access-Control-Allow-Origin":  "https://www.mysfits.example",
-				"Access-Control-Allow-Headers": spec.CORSAllowHeaders,
-				"Access-Control-Allow-Methods": spec.CORSAllowMethods,
+				"Access-Control-Allow-Headers": contract.CORSAllowHeaders,
+				"Access-Control-Allow-Methods": contract.CORSAllowMethods,
 			} {
 				if got := resp.Header.Get(k); got != v {
 					t.Errorf("header %s = %q, want %q", k, got, v)

@@ -21,9 +21,9 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/tracing"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // TestBrowserContactForm is a visitor using the Contact Us page in Debian's
@@ -31,10 +31,11 @@ import (
 // JSON POST the browser really sends (CORS included), and what the visitor
 // then reads on the page.
 func TestBrowserContactForm(t *testing.T) {
+	needLocalServices(t)
 	browser := startBrowser(t)
 	cases := []struct {
 		name    string
-		tracing lambdaenv.Tracing
+		tracing contract.Tracing
 		email   string
 		// wantStatus is the class of #status once the answer is in, and
 		// wantMessage the phrases its sentence must hold.
@@ -44,7 +45,7 @@ func TestBrowserContactForm(t *testing.T) {
 	}{
 		{
 			name:        "question arrives",
-			tracing:     lambdaenv.Tracing{Stage: lambdaenv.StageSDK},
+			tracing:     atStage(contract.StageSDK),
 			email:       "ada@example.com",
 			wantStatus:  "success",
 			wantMessage: []string{"Thank you", "question has been sent"},
@@ -52,7 +53,7 @@ func TestBrowserContactForm(t *testing.T) {
 		},
 		{
 			name:        "injected fault",
-			tracing:     lambdaenv.Tracing{Stage: lambdaenv.StageFaults, Faults: lambdaenv.Faults{Percent: 100, Delay: 300 * time.Millisecond}},
+			tracing:     contract.Tracing{Stage: contract.StageFaults, Faults: contract.Faults{Percent: 100, Delay: 300 * time.Millisecond}},
 			email:       "ada@example.com",
 			wantStatus:  "error",
 			wantMessage: []string{"502", "try again"},
@@ -61,7 +62,7 @@ func TestBrowserContactForm(t *testing.T) {
 			// The form has novalidate, so the browser sends the bad address
 			// and the page shows what the API said about it.
 			name:        "invalid e-mail address",
-			tracing:     lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly},
+			tracing:     atStage(contract.StageLambdaOnly),
 			email:       "ada.example.com",
 			wantStatus:  "error",
 			wantMessage: []string{"not sent", questions.FieldEmail, "must be an e-mail address"},

@@ -2,16 +2,17 @@ package devstack
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,12 +23,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/tracing"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
 	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
 	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // services are DynamoDB Local and GoAWS, started once for the package on
@@ -35,7 +36,20 @@ import (
 var services *Services
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run()) // every test skips: see needLocalServices
+	}
 	os.Exit(runWithServices(m))
+}
+
+// needLocalServices skips under -short: the tests of this package run on
+// the real local services, which need Java 17+ and npm's DynamoDB Local.
+func needLocalServices(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs on DynamoDB Local (Java 17+, npm) and GoAWS; `make test` runs it")
+	}
 }
 
 func runWithServices(m *testing.M) int {
@@ -90,8 +104,13 @@ func (o *observed) snapshot() ([]xraylocal.Trace, []inbox.Notification, []stream
 	return slices.Clone(o.traces), slices.Clone(o.notifications), slices.Clone(o.deadLetters)
 }
 
+// atStage is a stage with the default fault settings.
+func atStage(s contract.TracingStage) contract.Tracing {
+	return contract.Tracing{Stage: s, Faults: contract.DefaultTracing().Faults}
+}
+
 // startStack deploys the service locally with its own resource names.
-func startStack(t *testing.T, tr lambdaenv.Tracing) (*Stack, *observed) {
+func startStack(t *testing.T, tr contract.Tracing) (*Stack, *observed) {
 	t.Helper()
 	return startStackOn(t, services, tr, "")
 }
@@ -100,62 +119,58 @@ func startStack(t *testing.T, tr lambdaenv.Tracing) (*Stack, *observed) {
 // test stops and restarts) and records what it prints, traces, notifies and
 // dead-letters. checkpointFile, when set, keeps the stream position across
 // restarts of DynamoDB Local.
-func startStackOn(t *testing.T, svc *Services, tr lambdaenv.Tracing, checkpointFile string) (*Stack, *observed) {
+func startStackOn(t *testing.T, svc *Services, tr contract.Tracing, checkpointFile string) (*Stack, *observed) {
 	t.Helper()
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	obs := &observed{}
-	root, err := FindRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var console bytes.Buffer
 	var consoleMu sync.Mutex
-	stack, err := Start(context.Background(), Config{
-		Tracing:          tr,
-		NamePrefix:       fmt.Sprintf("it-stage%d-%s", tr.Stage, hex.EncodeToString(suffix)),
-		HTTPAddr:         "127.0.0.1:0",
-		XRayAddr:         "127.0.0.1:0",
-		DynamoDBEndpoint: svc.DynamoDBEndpoint,
-		GoAWSEndpoint:    svc.GoAWSEndpoint,
-		CheckpointFile:   checkpointFile,
-		WebDir:           filepath.Join(root, "web"), // the Contact Us page, as `make dev` serves it
-		Out:              lockedWriter{&consoleMu, &console},
-		Log:              slog.New(slog.NewTextHandler(io.MultiWriter(obs, t.Output()), nil)),
-		FunctionLog:      io.MultiWriter(obs, t.Output()),
-		OnTrace: func(tr xraylocal.Trace) {
-			obs.mu.Lock()
-			defer obs.mu.Unlock()
-			obs.traces = append(obs.traces, tr)
-		},
-		OnNotification: func(n inbox.Notification) {
-			obs.mu.Lock()
-			defer obs.mu.Unlock()
-			obs.notifications = append(obs.notifications, n)
-		},
-		OnDeadLetter: func(r streampoller.OnFailureRecord) {
-			obs.mu.Lock()
-			defer obs.mu.Unlock()
-			obs.deadLetters = append(obs.deadLetters, r)
+	d, err := Up(context.Background(), UpConfig{
+		Services: ServicesConfig{StateDir: t.TempDir()},
+		Shared:   svc,
+		Stack: Config{
+			Tracing:        tr,
+			NamePrefix:     fmt.Sprintf("it-stage%d-%s", tr.Stage, hex.EncodeToString(suffix)),
+			HTTPAddr:       "127.0.0.1:0",
+			XRayAddr:       "127.0.0.1:0",
+			CheckpointFile: checkpointFile,
+			WebDir:         "web", // the Contact Us page, as `make dev` serves it
+			Out:            lockedWriter{&consoleMu, &console},
+			Log:            slog.New(slog.NewTextHandler(io.MultiWriter(obs, t.Output()), nil)),
+			FunctionLog:    io.MultiWriter(obs, t.Output()),
+			OnTrace: func(tr xraylocal.Trace) {
+				obs.mu.Lock()
+				defer obs.mu.Unlock()
+				obs.traces = append(obs.traces, tr)
+			},
+			OnNotification: func(n inbox.Notification) {
+				obs.mu.Lock()
+				defer obs.mu.Unlock()
+				obs.notifications = append(obs.notifications, n)
+			},
+			OnDeadLetter: func(r streampoller.OnFailureRecord) {
+				obs.mu.Lock()
+				defer obs.mu.Unlock()
+				obs.deadLetters = append(obs.deadLetters, r)
+			},
 		},
 	})
 	if err != nil {
 		t.Fatalf("starting the local stack: %v", err)
 	}
 	t.Cleanup(func() {
-		select {
-		case err := <-stack.Err():
+		if err := d.Failed(); err != nil {
 			t.Errorf("a part of the stack stopped during the test: %v", err)
-		default:
 		}
-		if err := stack.Close(); err != nil {
+		if err := d.Close(); err != nil {
 			t.Errorf("closing the stack: %v", err)
 		}
 		consoleMu.Lock()
 		defer consoleMu.Unlock()
 		t.Logf("console:\n%s", console.String())
 	})
-	return stack, obs
+	return d.Stack, obs
 }
 
 type lockedWriter struct {
@@ -213,7 +228,7 @@ func postQuestion(t *testing.T, stack *Stack, email, text string) answer {
 
 func storedItems(t *testing.T, table string) []map[string]types.AttributeValue {
 	t.Helper()
-	db := dynamodb.NewFromConfig(awsConfig(services.DynamoDBEndpoint))
+	db := dynamodb.NewFromConfig(AWSConfig(services.DynamoDBEndpoint))
 	out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		t.Fatalf("scanning %s: %v", table, err)
@@ -240,21 +255,22 @@ func traceWith(o *observed, name string) (xraylocal.Trace, bool) {
 }
 
 func TestQuestionFlowPerStage(t *testing.T) {
+	needLocalServices(t)
 	const faultDelay = 300 * time.Millisecond
 	cases := []struct {
-		stage   lambdaenv.TracingStage
-		faults  lambdaenv.Faults
+		stage   contract.TracingStage
+		faults  contract.Faults
 		stored  bool
 		wantSDK bool // DynamoDB PutItem and SNS Publish subsegments
 	}{
-		{stage: lambdaenv.StageLambdaOnly, stored: true},
-		{stage: lambdaenv.StageSDK, stored: true, wantSDK: true},
-		{stage: lambdaenv.StageFaults, faults: lambdaenv.Faults{Percent: 100, Delay: faultDelay}, wantSDK: true},
+		{stage: contract.StageLambdaOnly, stored: true},
+		{stage: contract.StageSDK, stored: true, wantSDK: true},
+		{stage: contract.StageFaults, faults: contract.Faults{Percent: 100, Delay: faultDelay}, wantSDK: true},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("stage %d", tc.stage), func(t *testing.T) {
 			t.Parallel()
-			stack, obs := startStack(t, lambdaenv.Tracing{Stage: tc.stage, Faults: tc.faults})
+			stack, obs := startStack(t, contract.Tracing{Stage: tc.stage, Faults: cmp.Or(tc.faults, contract.DefaultTracing().Faults)})
 			names := stack.Names()
 			email, text := "ada@example.com", fmt.Sprintf("Do mysfits dream at stage %d?", tc.stage)
 			a := postQuestion(t, stack, email, text)

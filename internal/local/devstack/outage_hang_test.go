@@ -8,9 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/internal/local/apigw"
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // DynamoDB Local frozen (SIGSTOP: a hung server, a long GC pause, a
@@ -22,9 +20,10 @@ import (
 // "not stored". What lands is whole and is notified like any question;
 // the API and the stream mapping go on by themselves.
 func TestDynamoDBHang(t *testing.T) {
+	needLocalServices(t)
 	t.Parallel() // on services of its own
 	svc := outageServices(t, "")
-	stack, obs := startStackOn(t, svc, lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly}, "")
+	stack, obs := startStackOn(t, svc, atStage(contract.StageLambdaOnly), "")
 	c := &client{t: t, stack: stack}
 	c.postAccepted("before the hang")
 	c.settleQuietly(svc, obs)
@@ -49,7 +48,7 @@ func TestDynamoDBHang(t *testing.T) {
 	a, took := c.post("while DynamoDB hangs")
 	if a.status < 500 || a.status == http.StatusGatewayTimeout || a.body["error"] == "" {
 		t.Errorf("POST while DynamoDB hangs answered %d %v after %s, want a 5xx JSON error from the function or its timeout, not API Gateway's %s integration timeout (504)",
-			a.status, a.body, took.Round(time.Millisecond), apigw.IntegrationTimeout)
+			a.status, a.body, took.Round(time.Millisecond), contract.IntegrationTimeout)
 	}
 	resume()
 	up := time.Now()
@@ -64,5 +63,5 @@ func TestDynamoDBHang(t *testing.T) {
 		landed = "landed when DynamoDB Local resumed and was notified"
 	}
 	t.Logf("MEASURED dynamodb-hang: POST while DynamoDB Local was frozen answered %d (JSON) after %s (post function timeout %s, API Gateway's limit %s); its write %s; after resuming, the next POST answered 201 and all were accounted for %s later, %d lost, %d duplicates",
-		a.status, took.Round(time.Millisecond), spec.PostTimeout(0), apigw.IntegrationTimeout, landed, settled.Sub(up).Round(10*time.Millisecond), len(r.Lost), r.Duplicates)
+		a.status, took.Round(time.Millisecond), contract.PostTimeout(0), contract.IntegrationTimeout, landed, settled.Sub(up).Round(10*time.Millisecond), len(r.Lost), r.Duplicates)
 }

@@ -11,9 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/internal/local/audit"
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/internal/testkit/audit"
 )
 
 // The outage tests run the stack exactly as `make dev` does, with the
@@ -32,7 +31,7 @@ const (
 
 // quietPeriod is how long the tests keep watching once every question is
 // accounted for, so a late duplicate shows up: three batching windows.
-var quietPeriod = 3 * spec.QuestionsStream.MaxBatchingWindow
+var quietPeriod = 3 * contract.QuestionsStream().MaxBatchingWindow
 
 // outageServices starts DynamoDB Local and GoAWS for one test alone: the
 // test stops and restarts them, which the shared services must not see.
@@ -95,7 +94,7 @@ func (c *client) postAccepted(label string) {
 func (c *client) audit(svc *Services, obs *observed) audit.Report {
 	c.t.Helper()
 	ctx := context.Background()
-	cfg := awsConfig(svc.DynamoDBEndpoint)
+	cfg := AWSConfig(svc.DynamoDBEndpoint)
 	items, err := audit.ScanTable(ctx, dynamodb.NewFromConfig(cfg), c.stack.Resources().TableName)
 	if err != nil {
 		c.t.Fatal(err)
@@ -150,7 +149,7 @@ func waitUntil(t time.Time) { time.Sleep(time.Until(t)) }
 func snsOutage(t *testing.T, outage, spacing time.Duration) (c *client, obs *observed, svc *Services, down, up time.Time) {
 	t.Helper()
 	svc = outageServices(t, "")
-	stack, obs := startStackOn(t, svc, lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly}, "")
+	stack, obs := startStackOn(t, svc, atStage(contract.StageLambdaOnly), "")
 	c = &client{t: t, stack: stack}
 
 	// The notification of a question from before the outage is read first:
@@ -189,6 +188,7 @@ func (c *client) settleQuietly(svc *Services, obs *observed) {
 // An SNS outage shorter than the retry budget: every question reaches the
 // inbox once it is back, none only in the dead-letter queue, none twice.
 func TestSNSOutageShorterThanTheRetryBudget(t *testing.T) {
+	needLocalServices(t)
 	t.Parallel() // on services of its own
 	const outage = 2 * time.Second
 	c, obs, svc, down, up := snsOutage(t, outage, 400*time.Millisecond)
@@ -206,6 +206,7 @@ func TestSNSOutageShorterThanTheRetryBudget(t *testing.T) {
 // down; the mapping keeps trying the dead-letter queue until it takes the
 // batch. Every question ends in the inbox or the dead-letter queue, once.
 func TestSNSOutageLongerThanTheRetryBudget(t *testing.T) {
+	needLocalServices(t)
 	t.Parallel() // on services of its own
 	// The first batch of the outage is given up about 5s in: 1s batching
 	// window, then the retry budget.
@@ -243,11 +244,12 @@ func (c *client) audit1(svc *Services, obs *observed, req audit.Request) audit.R
 // `make dev --data-dir`) the API stores again and the stream mapping
 // catches up by itself: every accepted question notified, once.
 func TestDynamoDBOutage(t *testing.T) {
+	needLocalServices(t)
 	t.Parallel() // on services of its own
 	const outage = 3 * time.Second
 	dataDir := t.TempDir()
 	svc := outageServices(t, dataDir)
-	stack, obs := startStackOn(t, svc, lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly}, CheckpointPath(dataDir))
+	stack, obs := startStackOn(t, svc, atStage(contract.StageLambdaOnly), CheckpointPath(dataDir))
 	c := &client{t: t, stack: stack}
 	c.postAccepted("before the outage")
 	c.settleQuietly(svc, obs)

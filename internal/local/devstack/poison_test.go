@@ -15,11 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/internal/local/goaws"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
 	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // A record the process function can never handle, in one batch with good
@@ -29,10 +29,11 @@ import (
 // dead-letter queue with what it takes to find it in the stream, and the
 // stream moves on.
 func TestPoisonRecordDoesNotHoldUpItsBatch(t *testing.T) {
-	stack, obs := startStack(t, lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly})
+	needLocalServices(t)
+	stack, obs := startStack(t, atStage(contract.StageLambdaOnly))
 	ctx := context.Background()
 	res := stack.Resources()
-	db := dynamodb.NewFromConfig(awsConfig(services.DynamoDBEndpoint))
+	db := dynamodb.NewFromConfig(AWSConfig(services.DynamoDBEndpoint))
 
 	// Written straight to the table, as another writer could: the bad item
 	// has a number where the question text belongs.
@@ -90,7 +91,7 @@ func TestPoisonRecordDoesNotHoldUpItsBatch(t *testing.T) {
 	}
 
 	// It locates the bad record: read it back from the stream.
-	streams := dynamodbstreams.NewFromConfig(awsConfig(services.DynamoDBEndpoint))
+	streams := dynamodbstreams.NewFromConfig(AWSConfig(services.DynamoDBEndpoint))
 	it, err := streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
 		StreamArn: aws.String(info.StreamARN), ShardId: aws.String(info.ShardID),
 		ShardIteratorType: streamtypes.ShardIteratorTypeAtSequenceNumber, SequenceNumber: aws.String(info.StartSequenceNumber),

@@ -11,6 +11,7 @@ import (
 // The load test finds the dead-letter queue of a running stack without
 // creating one, and removes its own queue when done.
 func TestSQSQueueLookupAndDelete(t *testing.T) {
+	needLocalServices(t)
 	ctx := context.Background()
 	c := &goaws.Client{Endpoint: services.GoAWSEndpoint}
 	created, err := c.CreateQueue(ctx, "lookup-test", nil)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/tracing"
 )
 
@@ -14,8 +14,9 @@ import (
 // cause and exception messages included) name no e-mail address and no
 // question.
 func TestFaultInjectionExposesNoUserData(t *testing.T) {
-	stack, obs := startStack(t, lambdaenv.Tracing{Stage: lambdaenv.StageFaults,
-		Faults: lambdaenv.Faults{Percent: 100, Delay: lambdaenv.MinFaultDelay}})
+	needLocalServices(t)
+	stack, obs := startStack(t, contract.Tracing{Stage: contract.StageFaults,
+		Faults: contract.Faults{Percent: 100, Delay: contract.MinFaultDelay}})
 	const email, text = "ada.faults@example.com", "Will this question hang forever?"
 	a := postQuestion(t, stack, email, text)
 	if a.status != http.StatusBadGateway {

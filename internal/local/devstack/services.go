@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -70,11 +71,11 @@ func StartServices(ctx context.Context, c ServicesConfig) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	ddbPort, err := port(c.DynamoDBPort, "DynamoDB Local", "--dynamodb-port")
+	ddbPort, err := port(c.DynamoDBPort, DynamoDBPort)
 	if err != nil {
 		return nil, err
 	}
-	goawsPort, err := port(c.GoAWSPort, "GoAWS (SNS/SQS)", "--sns-port")
+	goawsPort, err := port(c.GoAWSPort, GoAWSPort)
 	if err != nil {
 		return nil, err
 	}
@@ -161,15 +162,17 @@ func (s *Services) StopService(which Service) error {
 	return p.Stop(10 * time.Second)
 }
 
-func port(requested int, service, flag string) (int, error) {
+// port is the requested port if it is free, or a free one for 0.
+func port(requested int, which Port) (int, error) {
 	if requested == 0 {
 		return proc.FreePort()
 	}
+	addr := ":" + strconv.Itoa(requested)
 	if requested < 0 || requested > 65535 {
-		return 0, fmt.Errorf("%s %d: not a port", flag, requested)
+		return 0, &PortError{Port: which, Addr: addr, Err: errors.New("not a port")}
 	}
-	if err := proc.CheckPortFree(requested, service, flag); err != nil {
-		return 0, err
+	if err := proc.CheckPortFree(requested); err != nil {
+		return 0, &PortError{Port: which, Addr: addr, Err: err}
 	}
 	return requested, nil
 }

@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/internal/local/goaws"
 )
 
 func TestSQSClientOnGoAWS(t *testing.T) {
+	needLocalServices(t)
 	ctx := context.Background()
 	c := &goaws.Client{Endpoint: services.GoAWSEndpoint}
 	url, err := c.CreateQueue(ctx, "sqs-client-test", map[string]string{"VisibilityTimeout": "5"})
@@ -47,6 +48,7 @@ func TestSQSClientOnGoAWS(t *testing.T) {
 }
 
 func TestStartServicesNamesAPortInUse(t *testing.T) {
+	needLocalServices(t)
 	l, err := net.Listen("tcp", ":0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,8 +60,9 @@ func TestStartServicesNamesAPortInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = StartServices(context.Background(), ServicesConfig{Root: root, StateDir: t.TempDir(), DynamoDBPort: port})
-	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("port %d for DynamoDB Local is in use", port)) || !strings.Contains(err.Error(), "--dynamodb-port") {
-		t.Errorf("StartServices on a used port = %v, want an error naming the port, DynamoDB Local and the flag", err)
+	var pe *PortError
+	if !errors.As(err, &pe) || pe.Port != DynamoDBPort || !strings.Contains(err.Error(), fmt.Sprintf("DynamoDB Local on :%d: in use", port)) {
+		t.Errorf("StartServices on a used port = %v, want a *PortError naming DynamoDB Local and the port", err)
 	}
 }
 
@@ -67,7 +70,8 @@ func TestStartServicesNamesAPortInUse(t *testing.T) {
 // stopped on purpose, and the stack gets its topic and queues back: a
 // question posted during the outage is still notified.
 func TestGoAWSRestartDuringAQuestion(t *testing.T) {
-	stack, obs := startStack(t, lambdaenv.Tracing{Stage: lambdaenv.StageLambdaOnly})
+	needLocalServices(t)
+	stack, obs := startStack(t, atStage(contract.StageLambdaOnly))
 	if err := services.StopService(GoAWS); err != nil {
 		t.Fatal(err)
 	}

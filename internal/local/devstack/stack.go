@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,14 +18,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/handlers"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
 	"github.com/mysfits/mysfits-questions/internal/local/apigw"
 	"github.com/mysfits/mysfits-questions/internal/local/goaws"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
@@ -37,9 +36,9 @@ import (
 // Config is one local deployment of the service.
 type Config struct {
 	// Tracing is what `pulumi config set stage/faultPercent/faultDelay` sets.
-	Tracing       lambdaenv.Tracing
+	Tracing       contract.Tracing
 	AllowedOrigin string // "" = "*"
-	NamePrefix    string // resource names; "" = "mysfits-questions"
+	NamePrefix    string // resource names; "" = DefaultNamePrefix
 
 	HTTPAddr string // the API and the page; "127.0.0.1:0" picks a port
 	XRayAddr string // the X-Ray daemon's UDP address
@@ -86,23 +85,19 @@ type Stack struct {
 	errs   chan error
 }
 
-// Start creates the resources and starts the in-process parts. It returns
-// once the API is listening.
-func Start(ctx context.Context, cfg Config) (*Stack, error) {
-	if !cfg.Tracing.Stage.Valid() {
-		return nil, fmt.Errorf("stage %d: must be 1, 2 or 3", cfg.Tracing.Stage)
+// configNames name the tracing settings in errors about a Config.
+var configNames = contract.TracingNames{Stage: "Tracing.Stage", FaultPercent: "Tracing.Faults.Percent", FaultDelay: "Tracing.Faults.Delay"}
+
+// withDefaults checks cfg and fills in what is unset.
+func (cfg Config) withDefaults() (Config, error) {
+	if err := cfg.Tracing.Validate(configNames); err != nil {
+		return cfg, err
 	}
-	if cfg.Tracing.Stage.FaultInjection() {
-		if err := cfg.Tracing.Faults.Validate(); err != nil {
-			return nil, err
-		}
+	cfg.AllowedOrigin = cmp.Or(cfg.AllowedOrigin, contract.AnyOrigin)
+	if err := contract.CheckOrigin(cfg.AllowedOrigin); err != nil {
+		return cfg, fmt.Errorf("AllowedOrigin: %w", err)
 	}
-	if cfg.AllowedOrigin == "" {
-		cfg.AllowedOrigin = "*"
-	}
-	if cfg.NamePrefix == "" {
-		cfg.NamePrefix = "mysfits-questions"
-	}
+	cfg.NamePrefix = cmp.Or(cfg.NamePrefix, DefaultNamePrefix)
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
@@ -112,10 +107,31 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if cfg.FunctionLog == nil {
 		cfg.FunctionLog = io.Discard
 	}
+	return cfg, nil
+}
+
+// DefaultNamePrefix starts every local resource name.
+const DefaultNamePrefix = "mysfits-questions"
+
+// Functions are the environment and timeout of the post and process
+// functions on res: the component's, from the same contract functions.
+func (cfg Config) Functions(res provision.Resources) (post, process contract.Function[string]) {
+	settings := contract.Settings{Tracing: cfg.Tracing, AllowedOrigin: cmp.Or(cfg.AllowedOrigin, contract.AnyOrigin)}
+	identity := func(s string) string { return s }
+	return contract.PostFunction(settings, res.TableName, identity), contract.ProcessFunction(settings, res.TopicARN, identity)
+}
+
+// Start creates the resources and starts the in-process parts. It returns
+// once the API is listening.
+func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	s := &Stack{cfg: cfg, names: provision.NamesFor(cfg.NamePrefix), errs: make(chan error, 4)}
 
-	ddbCfg := awsConfig(cfg.DynamoDBEndpoint)
-	goawsCfg := awsConfig(cfg.GoAWSEndpoint)
+	ddbCfg := AWSConfig(cfg.DynamoDBEndpoint)
+	goawsCfg := AWSConfig(cfg.GoAWSEndpoint)
 	queues := &goaws.Client{Endpoint: cfg.GoAWSEndpoint}
 	s.createResources = func(ctx context.Context) (provision.Resources, error) {
 		return provision.Create(ctx, dynamodb.NewFromConfig(ddbCfg), sns.NewFromConfig(goawsCfg), queues, s.names)
@@ -138,7 +154,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	// X-Ray: the daemon first, so no segment of the first request is lost.
 	daemon, err := xraylocal.Listen(cfg.XRayAddr, xraylocal.DaemonConfig{OnTrace: s.trace, Log: cfg.Log})
 	if err != nil {
-		return nil, fmt.Errorf("%w (choose another port with --xray-port)", err)
+		return nil, &PortError{Port: XRayPort, Addr: cfg.XRayAddr, Err: err}
 	}
 	s.xrayAddr = daemon.Addr().String()
 	s.goRun(func() error { return daemon.Run(runCtx) })
@@ -156,7 +172,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	poller, err := streampoller.New(streampoller.Config{
 		StreamARN:   res.StreamARN,
 		FunctionARN: process.ARN,
-		Mapping:     spec.QuestionsStream,
+		Mapping:     contract.QuestionsStream(),
 		Streams:     dynamodbstreams.NewFromConfig(ddbCfg),
 		Process: func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 			return lambdalocal.InvokeJSON[events.DynamoDBEvent, events.DynamoDBEventResponse](ctx, process, ev, lambdalocal.Upstream{})
@@ -181,11 +197,12 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		Tracing:       cfg.Tracing.Stage.APIGatewayTracing(),
 		Tracer:        tracer,
 		Post:          post,
+		PostName:      post.Name,
 		Log:           cfg.Log.With("component", "api gateway"),
 	})
 	listener, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return nil, fmt.Errorf("HTTP server: %w (choose another port with --http-port)", err)
+		return nil, &PortError{Port: HTTPPort, Addr: cfg.HTTPAddr, Err: err}
 	}
 	s.endpoint = "http://" + listener.Addr().String()
 	s.server = &http.Server{Handler: s.routes(api), ReadHeaderTimeout: 10 * time.Second}
@@ -197,16 +214,6 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	})
 	ok = true
 	return s, nil
-}
-
-// awsConfig is the SDK configuration for a local service: fixed region and
-// dummy credentials, nothing read from the user's AWS profile.
-func awsConfig(endpoint string) aws.Config {
-	return aws.Config{
-		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-		BaseEndpoint: aws.String(endpoint),
-	}
 }
 
 // checkpoints keeps the stream position in the data folder, if any.
@@ -225,22 +232,16 @@ func (s *Stack) checkpoints() streampoller.Checkpoints {
 // functions builds the two handlers from the environment the component
 // gives each function, wrapped as Lambda would run them.
 func (s *Stack) functions(ddbCfg, goawsCfg aws.Config, tracer *xraylocal.Emitter) (post, process *lambdalocal.Function, err error) {
-	t := s.cfg.Tracing
-	postEnv := t.Vars()
-	postEnv[lambdaenv.TableName] = s.resources.TableName
-	postEnv[lambdaenv.AllowedOrigin] = s.cfg.AllowedOrigin
-	processEnv := t.Vars()
-	processEnv[lambdaenv.TopicARN] = s.resources.TopicARN
-
+	postFn, processFn := s.cfg.Functions(s.resources)
 	functionLog := func(name string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(s.cfg.FunctionLog, nil)).With("function", name)
 	}
-	p, err := handlers.NewPost(ddbCfg, lookup(postEnv))
+	p, err := handlers.NewPost(ddbCfg, lookup(postFn.Env))
 	if err != nil {
 		return nil, nil, fmt.Errorf("post function: %w", err)
 	}
 	p.Log = functionLog(s.names.PostFunction)
-	n, err := handlers.NewNotify(goawsCfg, lookup(processEnv))
+	n, err := handlers.NewNotify(goawsCfg, lookup(processFn.Env))
 	if err != nil {
 		return nil, nil, fmt.Errorf("process function: %w", err)
 	}
@@ -249,12 +250,12 @@ func (s *Stack) functions(ddbCfg, goawsCfg aws.Config, tracer *xraylocal.Emitter
 	// An execution environment per concurrent invocation, as on Lambda.
 	post = &lambdalocal.Function{
 		Name: s.names.PostFunction, ARN: functionARN(s.names.PostFunction), Region: Region,
-		NewHandler: func() lambda.Handler { return lambda.NewHandler(p.Handle) }, Timeout: spec.PostTimeout(t.Faults.Delay),
+		NewHandler: func() lambda.Handler { return lambda.NewHandler(p.Handle) }, Timeout: postFn.Timeout,
 		Tracer: tracer, Log: s.cfg.Log.With("component", "lambda"),
 	}
 	process = &lambdalocal.Function{
 		Name: s.names.ProcessFunction, ARN: functionARN(s.names.ProcessFunction), Region: Region,
-		NewHandler: func() lambda.Handler { return lambda.NewHandler(n.Handle) }, Timeout: spec.ProcessTimeout,
+		NewHandler: func() lambda.Handler { return lambda.NewHandler(n.Handle) }, Timeout: processFn.Timeout,
 		Tracer: tracer, Log: s.cfg.Log.With("component", "lambda"),
 	}
 	return post, process, nil
@@ -271,8 +272,8 @@ func functionARN(name string) string {
 // routes serves the API resource, the page's configuration and the page.
 func (s *Stack) routes(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(apigw.ResourcePath, api)
-	mux.Handle(apigw.ResourcePath+"/", api)
+	mux.Handle(contract.ResourcePath, api)
+	mux.Handle(contract.ResourcePath+"/", api)
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")

@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/internal/local/apigw"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // rawAnswer is an answer to a hand-made request.
@@ -25,7 +24,7 @@ type rawAnswer struct {
 // postRaw sends body as is; contentType "" sends no Content-Type.
 func postRaw(t *testing.T, stack *Stack, contentType string, body io.Reader) rawAnswer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, stack.Endpoint()+apigw.ResourcePath, body)
+	req, err := http.NewRequest(http.MethodPost, stack.Endpoint()+contract.ResourcePath, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +33,7 @@ func postRaw(t *testing.T, stack *Stack, contentType string, body io.Reader) raw
 	}
 	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
 	if err != nil {
-		t.Fatalf("POST %s: %v", apigw.ResourcePath, err)
+		t.Fatalf("POST %s: %v", contract.ResourcePath, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
@@ -49,7 +48,8 @@ func postRaw(t *testing.T, stack *Stack, contentType string, body io.Reader) raw
 // from the request validator or from the function, and nothing stored or
 // notified.
 func TestBadInputIsRejectedAndNothingIsStored(t *testing.T) {
-	stack, obs := startStack(t, lambdaenv.Tracing{Stage: lambdaenv.StageSDK})
+	needLocalServices(t)
+	stack, obs := startStack(t, atStage(contract.StageSDK))
 	// The visitor's data, in every body below that can carry it: none of it
 	// may come back in an answer or show up in a log or a trace.
 	const email, text = "ada.validation@example.com", "Do mysfits validate their input?"
@@ -62,7 +62,7 @@ func TestBadInputIsRejectedAndNothingIsStored(t *testing.T) {
 	}
 	valid := body(email, text)
 	const jsonType = "application/json"
-	gateway := spec.BadRequestBodyMessage() // the component's BAD_REQUEST_BODY answer
+	gateway := contract.BadRequestBodyMessage() // the component's BAD_REQUEST_BODY answer
 
 	cases := []struct {
 		name        string
@@ -131,7 +131,7 @@ func TestBadInputIsRejectedAndNothingIsStored(t *testing.T) {
 	if items := storedItems(t, stack.Resources().TableName); len(items) != 0 {
 		t.Fatalf("the table holds %d items after only bad requests, want none: %v", len(items), items)
 	}
-	time.Sleep(3 * spec.QuestionsStream.MaxBatchingWindow)
+	time.Sleep(3 * contract.QuestionsStream().MaxBatchingWindow)
 	if _, notes, dead := obs.snapshot(); len(notes) != 0 || len(dead) != 0 {
 		t.Fatalf("after only bad requests the inbox got %d and the dead-letter queue %d messages, want none", len(notes), len(dead))
 	}

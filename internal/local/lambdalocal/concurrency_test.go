@@ -33,7 +33,6 @@ func TestConcurrentInvocationsKeepTheirAnswers(t *testing.T) {
 	}{
 		{"an environment per concurrent invocation", &Function{Name: "echo", Timeout: 10 * time.Second,
 			NewHandler: func() lambda.Handler { return lambda.NewHandler(handle) }}},
-		{"one handler, invocations take turns", &Function{Name: "echo", Timeout: 10 * time.Second, Handler: lambda.NewHandler(handle)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

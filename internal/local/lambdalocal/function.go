@@ -45,16 +45,14 @@ type Upstream struct {
 
 // Function is one deployed function.
 type Function struct {
-	Name    string
-	ARN     string
-	Region  string
-	Handler lambda.Handler // lambda.NewHandler(h.Handle)
-	// NewHandler, when set, makes the handler of each execution
-	// environment: like Lambda, the function then runs concurrent
-	// invocations in environments of their own, each running one at a
-	// time. aws-lambda-go depends on that: the bytes a handler's Invoke
-	// returns sit in a buffer its next invocation reuses. Without
-	// NewHandler, the invocations of Handler take turns.
+	Name   string
+	ARN    string
+	Region string
+	// NewHandler makes the handler of each execution environment
+	// (lambda.NewHandler(h.Handle)): like Lambda, the function runs
+	// concurrent invocations in environments of their own, each running one
+	// at a time. aws-lambda-go depends on that: the bytes a handler's Invoke
+	// returns sit in a buffer its next invocation reuses.
 	NewHandler func() lambda.Handler
 	Timeout    time.Duration
 	// Tracer receives the Lambda segments and configures the X-Ray SDK for
@@ -64,16 +62,11 @@ type Function struct {
 
 	mu   sync.Mutex
 	idle []lambda.Handler // environments waiting for an invocation
-	turn sync.Mutex       // the one environment of Handler
 }
 
 // acquire takes an idle execution environment, or starts one, and returns
 // its handler and how to give it back.
 func (f *Function) acquire() (lambda.Handler, func()) {
-	if f.NewHandler == nil {
-		f.turn.Lock()
-		return f.Handler, f.turn.Unlock
-	}
 	f.mu.Lock()
 	var h lambda.Handler
 	if n := len(f.idle); n > 0 {

@@ -74,7 +74,7 @@ func TestInvokeGivesTheHandlerLambdasContextAndTracesIt(t *testing.T) {
 	}
 	f := &Function{
 		Name: "greet", ARN: "arn:aws:lambda:us-east-1:000000000000:function:greet", Timeout: 5 * time.Second, Tracer: em,
-		Handler: lambda.NewHandler(func(ctx context.Context, e in) (out, error) {
+		NewHandler: newHandler(func(ctx context.Context, e in) (out, error) {
 			lc, _ := lambdacontext.FromContext(ctx)
 			seen.requestID, seen.arn = lc.AwsRequestID, lc.InvokedFunctionArn
 			_, seen.deadline = ctx.Deadline()
@@ -115,7 +115,7 @@ func TestInvokeGivesTheHandlerLambdasContextAndTracesIt(t *testing.T) {
 func TestInvokeJoinsTheCallersTrace(t *testing.T) {
 	em, got := daemon(t)
 	f := &Function{Name: "fn", ARN: "arn", Timeout: time.Second, Tracer: em,
-		Handler: lambda.NewHandler(func(context.Context) error { return nil })}
+		NewHandler: newHandler(func(context.Context) error { return nil })}
 	up := Upstream{TraceID: xraylocal.NewTraceID(), ParentID: xraylocal.NewSegmentID()}
 	if _, err := f.Invoke(context.Background(), []byte(`{}`), up); err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestInvocationFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			em, got := daemon(t)
-			f := &Function{Name: "fn", ARN: "arn", Timeout: tc.timeout, Tracer: em, Handler: lambda.NewHandler(tc.handler),
+			f := &Function{Name: "fn", ARN: "arn", Timeout: tc.timeout, Tracer: em, NewHandler: newHandler(tc.handler),
 				Log: slog.New(slog.NewTextHandler(t.Output(), nil))}
 			_, err := f.Invoke(context.Background(), []byte(`{}`), Upstream{})
 			var fe *FunctionError
@@ -172,7 +172,7 @@ func TestInvocationFailures(t *testing.T) {
 
 func TestInvokeStopsWhenTheCallerGoes(t *testing.T) {
 	f := &Function{Name: "fn", ARN: "arn", Timeout: time.Minute,
-		Handler: lambda.NewHandler(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })}
+		NewHandler: newHandler(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := f.Invoke(ctx, []byte(`{}`), Upstream{})
@@ -180,4 +180,9 @@ func TestInvokeStopsWhenTheCallerGoes(t *testing.T) {
 	if err == nil || errors.As(err, &fe) {
 		t.Errorf("Invoke with a cancelled caller = %v, want the caller's error, not a function error", err)
 	}
+}
+
+// newHandler makes each execution environment's handler from h.
+func newHandler(h any) func() lambda.Handler {
+	return func() lambda.Handler { return lambda.NewHandler(h) }
 }

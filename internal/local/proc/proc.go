@@ -198,13 +198,12 @@ func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
 
-// CheckPortFree fails with a message naming the service and the flag to
-// change when port is taken on any interface, where the children listen.
-func CheckPortFree(port int, service, flag string) error {
+// CheckPortFree fails when port is taken on any interface, where the
+// children listen.
+func CheckPortFree(port int) error {
 	l, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
 	if err != nil {
-		return fmt.Errorf("port %d for %s is in use (%v): stop what uses it or choose another port with %s (0 picks a free one)",
-			port, service, err, flag)
+		return fmt.Errorf("in use: %w", err)
 	}
 	return l.Close()
 }

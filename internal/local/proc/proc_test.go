@@ -119,15 +119,15 @@ func TestCheckPortFree(t *testing.T) {
 	}
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	err = CheckPortFree(port, "DynamoDB Local", "--dynamodb-port")
-	if err == nil || !strings.Contains(err.Error(), "port "+strconv.Itoa(port)+" for DynamoDB Local is in use") || !strings.Contains(err.Error(), "--dynamodb-port") {
-		t.Errorf("CheckPortFree on a used port = %v, want an error naming the port, the service and the flag", err)
+	err = CheckPortFree(port)
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("CheckPortFree on a used port = %v, want an error saying it is in use", err)
 	}
 	free, err := FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckPortFree(free, "x", "--x"); err != nil {
+	if err := CheckPortFree(free); err != nil {
 		t.Errorf("CheckPortFree(free port) = %v", err)
 	}
 }

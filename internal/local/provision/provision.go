@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // Names of the local resources. On AWS Pulumi derives physical names from
@@ -87,7 +87,7 @@ func Create(ctx context.Context, db Table, topics Topics, queues Queues, n Names
 	r.TopicARN = aws.ToString(topic.TopicArn)
 
 	// The dead-letter queue keeps failed batches as long as the component's.
-	retention := strconv.Itoa(int(spec.DeadLetterRetention / time.Second))
+	retention := strconv.Itoa(int(contract.DeadLetterRetention / time.Second))
 	if r.DeadLetterURL, err = queues.CreateQueue(ctx, n.DeadLetter, map[string]string{"MessageRetentionPeriod": retention}); err != nil {
 		return Resources{}, err
 	}
@@ -120,17 +120,17 @@ func table(ctx context.Context, db Table, name string) (tableARN, streamARN stri
 	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName: aws.String(name),
 		AttributeDefinitions: []types.AttributeDefinition{{
-			AttributeName: aws.String(spec.TableHashKey),
-			AttributeType: types.ScalarAttributeType(spec.TableHashKeyType),
+			AttributeName: aws.String(contract.TableHashKey),
+			AttributeType: types.ScalarAttributeType(contract.TableHashKeyType),
 		}},
 		KeySchema: []types.KeySchemaElement{{
-			AttributeName: aws.String(spec.TableHashKey),
+			AttributeName: aws.String(contract.TableHashKey),
 			KeyType:       types.KeyTypeHash,
 		}},
-		BillingMode: types.BillingMode(spec.TableBillingMode),
+		BillingMode: types.BillingMode(contract.TableBillingMode),
 		StreamSpecification: &types.StreamSpecification{
 			StreamEnabled:  aws.Bool(true),
-			StreamViewType: types.StreamViewType(spec.TableStreamViewType),
+			StreamViewType: types.StreamViewType(contract.TableStreamViewType),
 		},
 	})
 	var exists *types.ResourceInUseException
@@ -152,14 +152,14 @@ func table(ctx context.Context, db Table, name string) (tableARN, streamARN stri
 				TableName: aws.String(name),
 				StreamSpecification: &types.StreamSpecification{
 					StreamEnabled:  aws.Bool(true),
-					StreamViewType: types.StreamViewType(spec.TableStreamViewType),
+					StreamViewType: types.StreamViewType(contract.TableStreamViewType),
 				},
 			}); err != nil {
 				return "", "", fmt.Errorf("enabling the stream of table %s: %w", name, err)
 			}
 			continue
-		} else if string(s.StreamViewType) != spec.TableStreamViewType {
-			return "", "", fmt.Errorf("table %s has stream view %s, not %s: delete the data folder or the table", name, s.StreamViewType, spec.TableStreamViewType)
+		} else if string(s.StreamViewType) != contract.TableStreamViewType {
+			return "", "", fmt.Errorf("table %s has stream view %s, not %s: delete the data folder or the table", name, s.StreamViewType, contract.TableStreamViewType)
 		}
 		if t.TableStatus == types.TableStatusActive && t.LatestStreamArn != nil {
 			return aws.ToString(t.TableArn), aws.ToString(t.LatestStreamArn), nil
@@ -173,8 +173,8 @@ func table(ctx context.Context, db Table, name string) (tableARN, streamARN stri
 }
 
 func checkKey(t *types.TableDescription) error {
-	if len(t.KeySchema) != 1 || aws.ToString(t.KeySchema[0].AttributeName) != spec.TableHashKey || t.KeySchema[0].KeyType != types.KeyTypeHash {
-		return fmt.Errorf("its key is not %s (HASH): delete the data folder or the table", spec.TableHashKey)
+	if len(t.KeySchema) != 1 || aws.ToString(t.KeySchema[0].AttributeName) != contract.TableHashKey || t.KeySchema[0].KeyType != types.KeyTypeHash {
+		return fmt.Errorf("its key is not %s (HASH): delete the data folder or the table", contract.TableHashKey)
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // Streams is the part of the DynamoDB Streams client the poller uses.
@@ -61,7 +61,7 @@ func (b Backoff) delay(retry int) time.Duration {
 type Config struct {
 	StreamARN   string
 	FunctionARN string
-	Mapping     spec.StreamMapping
+	Mapping     contract.StreamMapping
 	Streams     Streams
 	Process     ProcessFunc
 	OnFailure   FailureFunc

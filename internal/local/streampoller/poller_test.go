@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 const testStreamARN = "arn:aws:dynamodb:us-east-1:000000000000:table/questions/stream/2026-01-01T00:00:00.000"
@@ -93,14 +93,14 @@ func (f *fakeFunction) snapshot() (invocations [][]string, notified []string, de
 }
 
 // testMapping is the component's mapping with short waits.
-func testMapping() spec.StreamMapping {
-	m := spec.QuestionsStream
+func testMapping() contract.StreamMapping {
+	m := contract.QuestionsStream()
 	m.MaxBatchingWindow = 20 * time.Millisecond
 	return m
 }
 
 // startPoller runs a poller until the test ends.
-func startPoller(t *testing.T, stream Streams, m spec.StreamMapping, f *fakeFunction, now func() time.Time) {
+func startPoller(t *testing.T, stream Streams, m contract.StreamMapping, f *fakeFunction, now func() time.Time) {
 	t.Helper()
 	p, err := New(Config{
 		StreamARN:    testStreamARN,

@@ -1,4 +1,4 @@
-package spec_test
+package contract_test
 
 import (
 	"encoding/json"
@@ -7,14 +7,14 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
-	"github.com/mysfits/mysfits-questions/components/spec"
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // The model is valid JSON Schema draft 4 (the only draft API Gateway
 // accepts) and draws the line where the handler's limits are.
 func TestQuestionModelSchema(t *testing.T) {
-	raw, err := spec.QuestionModelSchema()
+	raw, err := contract.QuestionModelSchema()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestQuestionModelSchema(t *testing.T) {
 }
 
 func TestBadRequestBodyMessage(t *testing.T) {
-	msg := spec.BadRequestBodyMessage()
+	msg := contract.BadRequestBodyMessage()
 	for _, want := range []string{questions.FieldEmail, questions.FieldQuestionText, "254", "2000", "JSON object"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q does not mention %q", msg, want)

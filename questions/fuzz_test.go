@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // The seed corpora run with every `go test`; `go test -fuzz=FuzzDecodeSubmission

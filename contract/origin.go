@@ -1,4 +1,4 @@
-package lambdaenv
+package contract
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// AnyOrigin lets every site call the API.
+// AnyOrigin lets every site call the API; it is the default.
 const AnyOrigin = "*"
 
 // OriginOf reduces a site URL (https://www.example.com/index.html) to the
@@ -46,4 +46,17 @@ func ParseOrigin(raw string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%q must be %s or an origin such as https://www.example.com", raw, AnyOrigin)
+}
+
+// CheckOrigin accepts what may go into Access-Control-Allow-Origin as is:
+// "*" or an origin in OriginOf's form (ParseOrigin gives that form).
+func CheckOrigin(origin string) error {
+	canonical, err := ParseOrigin(origin)
+	if err != nil {
+		return err
+	}
+	if canonical != origin {
+		return fmt.Errorf("%q must be written as %q", origin, canonical)
+	}
+	return nil
 }

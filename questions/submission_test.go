@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // address builds a syntactically valid address with a local part of

@@ -4,6 +4,9 @@
 // stored; nobody is told twice. The load test and the outage tests gather
 // the evidence (the table, the notifications, the dead-lettered batches)
 // and let Check do the accounting, so both count the same way.
+//
+// It is a checking tool for those tests, not part of the local stack: it
+// lives under internal/testkit, beside nothing the stack runs.
 package audit
 
 import (
@@ -11,8 +14,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mysfits/mysfits-questions/functions/questions"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // Request is one POST /questions and what came back.

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/mysfits/mysfits-questions/functions/questions"
 	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // ScanTable reads every item of the table with strongly consistent reads:

@@ -1,4 +1,4 @@
-package lambdaenv
+package contract
 
 import (
 	"strings"
@@ -55,6 +55,20 @@ func TestParseOrigin(t *testing.T) {
 	for _, bad := range []string{"", "**", "https://www.mysfits.example/index.html", "https://www.mysfits.example/?", "https://www.mysfits.example/#top", "www.mysfits.example", "ftp://www.mysfits.example"} {
 		if got, err := ParseOrigin(bad); err == nil {
 			t.Errorf("ParseOrigin(%q) = %q, want an error", bad, got)
+		}
+	}
+}
+
+func TestCheckOrigin(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"*", "https://www.mysfits.example", "http://localhost:8080"} {
+		if err := CheckOrigin(ok); err != nil {
+			t.Errorf("CheckOrigin(%q) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "https://www.mysfits.example/", "https://www.mysfits.example/index.html", "www.mysfits.example", "https://WWW.mysfits.example", "'; drop"} {
+		if err := CheckOrigin(bad); err == nil {
+			t.Errorf("CheckOrigin(%q) = nil, want an error: it goes into a response header", bad)
 		}
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mysfits/mysfits-questions/functions/questions"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 func note(q questions.Question) inbox.Notification {

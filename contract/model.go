@@ -1,10 +1,10 @@
-package spec
+package contract
 
 import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/mysfits/mysfits-questions/functions/questions"
+	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // The request model of POST /questions: API Gateway's request validator

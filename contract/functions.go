@@ -1,0 +1,78 @@
+package contract
+
+import (
+	"maps"
+	"time"
+)
+
+// Environment variables the component (and the local stack) set on the
+// functions and the handlers read.
+const (
+	EnvTableName     = "QUESTIONS_TABLE_NAME"
+	EnvTopicARN      = "QUESTIONS_TOPIC_ARN"
+	EnvAllowedOrigin = "ALLOWED_ORIGIN"
+	EnvStage         = "TRACING_STAGE"
+	EnvFaultPercent  = "FAULT_PERCENT"
+	EnvFaultDelay    = "FAULT_DELAY"
+)
+
+// Timeouts.
+const (
+	// IntegrationTimeout is how long API Gateway's REST API integration waits
+	// for the post function.
+	IntegrationTimeout = 29 * time.Second
+	// ProcessTimeout bounds one stream batch.
+	ProcessTimeout = 30 * time.Second
+	// postTimeoutMargin is added to the fault delay so a hanging request ends
+	// with the injected fault, not a Lambda timeout.
+	postTimeoutMargin = 5 * time.Second
+	minPostTimeout    = 10 * time.Second
+)
+
+// PostTimeout is the post function's timeout for a given fault delay: always
+// longer than the delay, never longer than API Gateway waits (running
+// longer would only hide the function's own answer behind a 504).
+func PostTimeout(faultDelay time.Duration) time.Duration {
+	t := min(max(faultDelay+postTimeoutMargin, minPostTimeout), IntegrationTimeout)
+	return (t + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up
+}
+
+// Settings are what a deployment of the service is configured with, as far
+// as its functions see it.
+type Settings struct {
+	Tracing       Tracing
+	AllowedOrigin string // "*" or an origin in OriginOf's form
+}
+
+// Function is how one function is run: its environment and timeout. V is
+// the type of the values: plain strings on the local stack, Pulumi inputs in
+// the component, where the table name and topic ARN are outputs.
+type Function[V any] struct {
+	Env     map[string]V
+	Timeout time.Duration
+}
+
+// PostFunction is the post function's configuration; tableName is the
+// table's name, literal makes a V of a fixed string.
+func PostFunction[V any](s Settings, tableName V, literal func(string) V) Function[V] {
+	env := literals(s.Tracing.Vars(), literal)
+	env[EnvTableName] = tableName
+	env[EnvAllowedOrigin] = literal(s.AllowedOrigin)
+	return Function[V]{Env: env, Timeout: PostTimeout(s.Tracing.Faults.Delay)}
+}
+
+// ProcessFunction is the stream processor's configuration; topicARN is the
+// administrator's topic.
+func ProcessFunction[V any](s Settings, topicARN V, literal func(string) V) Function[V] {
+	env := literals(s.Tracing.Vars(), literal)
+	env[EnvTopicARN] = topicARN
+	return Function[V]{Env: env, Timeout: ProcessTimeout}
+}
+
+func literals[V any](vars map[string]string, literal func(string) V) map[string]V {
+	env := make(map[string]V, len(vars)+2)
+	for k, v := range maps.All(vars) {
+		env[k] = literal(v)
+	}
+	return env
+}

@@ -159,6 +159,7 @@ func banner(w io.Writer, o options, d *devstack.Deployment) {
 Mythical Mysfits questions service, running locally: %s
 
   Contact Us page   %s/
+  trace console     %s   (service map, latency, traces; go run ./cmd/traces triage)
   API endpoint      %s   (POST %s%s)
   table             %s   (stream %s, data %s)
   topic             %s
@@ -175,7 +176,7 @@ Try it:
 
 Ctrl-C stops everything.
 
-`, stage, d.Endpoint(), d.Endpoint(), d.Endpoint(), contract.ResourcePath,
+`, stage, d.Endpoint(), d.TraceConsole(), d.Endpoint(), d.Endpoint(), contract.ResourcePath,
 		r.TableName, contract.TableStreamViewType, data, r.TopicARN, n.Inbox, n.DeadLetter, d.XRayAddr(),
 		services[0], services[1], d.LogDir, d.Endpoint(), contract.ResourcePath)
 }

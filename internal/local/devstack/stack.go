@@ -31,6 +31,7 @@ import (
 	"github.com/mysfits/mysfits-questions/internal/local/provision"
 	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
 	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
+	"github.com/mysfits/mysfits-questions/internal/traces"
 )
 
 // Config is one local deployment of the service.
@@ -47,6 +48,9 @@ type Config struct {
 	GoAWSEndpoint    string
 
 	WebDir string // served at /; "" serves no page
+	// TraceLimit is how many traces the trace console keeps (the newest);
+	// 0 = traces.DefaultStoreLimit.
+	TraceLimit int
 	// CheckpointFile keeps the stream position across restarts; "" = memory.
 	CheckpointFile string
 	// StreamRetry spaces the event source mapping's retries (of a failing
@@ -77,6 +81,7 @@ type Stack struct {
 
 	createResources func(context.Context) (provision.Resources, error)
 	tracer          *xraylocal.Emitter
+	traces          *traces.Store
 
 	outMu  sync.Mutex
 	cancel context.CancelFunc
@@ -128,7 +133,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{cfg: cfg, names: provision.NamesFor(cfg.NamePrefix), errs: make(chan error, 4)}
+	s := &Stack{cfg: cfg, names: provision.NamesFor(cfg.NamePrefix), errs: make(chan error, 4), traces: traces.NewStore(cfg.TraceLimit)}
 
 	ddbCfg := AWSConfig(cfg.DynamoDBEndpoint)
 	goawsCfg := AWSConfig(cfg.GoAWSEndpoint)
@@ -152,7 +157,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}()
 
 	// X-Ray: the daemon first, so no segment of the first request is lost.
-	daemon, err := xraylocal.Listen(cfg.XRayAddr, xraylocal.DaemonConfig{OnTrace: s.trace, Log: cfg.Log})
+	daemon, err := xraylocal.Listen(cfg.XRayAddr, xraylocal.DaemonConfig{OnTrace: s.trace, OnDocument: s.keepDocument, Log: cfg.Log})
 	if err != nil {
 		return nil, &PortError{Port: XRayPort, Addr: cfg.XRayAddr, Err: err}
 	}
@@ -274,6 +279,7 @@ func (s *Stack) routes(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(contract.ResourcePath, api)
 	mux.Handle(contract.ResourcePath+"/", api)
+	mux.Handle(traces.APIPrefix, traces.Handler(s.traces))
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -302,6 +308,13 @@ func (s *Stack) deadLetter(queues *goaws.Client) streampoller.FailureFunc {
 			s.cfg.OnDeadLetter(rec)
 		}
 		return nil
+	}
+}
+
+// keepDocument keeps a segment document for the trace console.
+func (s *Stack) keepDocument(doc []byte) {
+	if err := s.traces.Add(doc); err != nil {
+		s.cfg.Log.Warn("trace console: segment document not kept", "error", err)
 	}
 }
 
@@ -345,6 +358,12 @@ func (s *Stack) goRun(run func() error) {
 
 // Endpoint is the API's base URL, the local questionsApiEndpoint.
 func (s *Stack) Endpoint() string { return s.endpoint }
+
+// TraceConsole is the trace console page's URL.
+func (s *Stack) TraceConsole() string { return s.endpoint + TraceConsolePath }
+
+// TraceConsolePath is where the trace console page is served (web/traces).
+const TraceConsolePath = "/traces/"
 
 // XRayAddr is the daemon's UDP address.
 func (s *Stack) XRayAddr() string { return s.xrayAddr }

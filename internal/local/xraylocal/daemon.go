@@ -26,6 +26,10 @@ type DaemonConfig struct {
 	Expire time.Duration
 	// OnTrace receives every finished trace, in the daemon's goroutine.
 	OnTrace func(Trace)
+	// OnDocument receives each well-formed segment document as it arrived
+	// (the JSON after the header line), before it is grouped; the bytes are
+	// the callee's to keep.
+	OnDocument func(doc []byte)
 	Log     *slog.Logger // nil = slog.Default()
 	Now     func() time.Time
 }
@@ -108,36 +112,40 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("X-Ray daemon: reading: %w", err)
 		}
-		doc, err := decodeDatagram(buf[:n])
+		doc, raw, err := decodeDatagram(buf[:n])
 		if err != nil {
 			d.cfg.Log.Warn("X-Ray daemon: dropping a datagram", "error", err)
 			continue
+		}
+		if d.cfg.OnDocument != nil {
+			d.cfg.OnDocument(bytes.Clone(raw))
 		}
 		d.add(doc)
 	}
 }
 
-// decodeDatagram checks the header line and decodes the document after it.
-func decodeDatagram(b []byte) (Segment, error) {
+// decodeDatagram checks the header line and decodes the document after it,
+// which it also returns as sent.
+func decodeDatagram(b []byte) (Segment, []byte, error) {
 	head, body, ok := bytes.Cut(b, []byte("\n"))
 	if !ok {
-		return Segment{}, errors.New("no header line")
+		return Segment{}, nil, errors.New("no header line")
 	}
 	var h struct {
 		Format  string `json:"format"`
 		Version int    `json:"version"`
 	}
 	if err := json.Unmarshal(head, &h); err != nil || h.Format != "json" || h.Version != 1 {
-		return Segment{}, fmt.Errorf("unexpected header %.60q", head)
+		return Segment{}, nil, fmt.Errorf("unexpected header %.60q", head)
 	}
 	var s Segment
 	if err := json.Unmarshal(body, &s); err != nil {
-		return Segment{}, fmt.Errorf("decoding the segment document: %w", err)
+		return Segment{}, nil, fmt.Errorf("decoding the segment document: %w", err)
 	}
 	if s.TraceID == "" || s.ID == "" {
-		return Segment{}, errors.New("segment document without trace_id or id")
+		return Segment{}, nil, errors.New("segment document without trace_id or id")
 	}
-	return s, nil
+	return s, body, nil
 }
 
 func (d *Daemon) add(s Segment) {

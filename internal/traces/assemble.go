@@ -1,0 +1,253 @@
+package traces
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// TraceDocs is one trace's documents put together the way BatchGetTraces
+// returns them: every independently sent subsegment nested under the
+// segment or subsegment it names as parent.
+type TraceDocs struct {
+	ID       string
+	Segments []Document // service segments, X-Ray's inferred ones left out
+	// Orphans are subsegments whose parent has not arrived (yet).
+	Orphans []Document
+}
+
+// Assemble nests the independently sent subsegments of docs under their
+// parents. docs is not modified.
+func Assemble(id string, docs []Document) TraceDocs {
+	t := TraceDocs{ID: id}
+	ids := map[string]bool{}
+	for i := range docs {
+		docs[i].walk(0, func(s *Document, _ int) bool { ids[s.ID] = true; return true })
+	}
+	children := map[string][]int{}
+	var tops []int
+	for i := range docs {
+		d := &docs[i]
+		switch {
+		case d.Inferred:
+			// X-Ray's inferred segments repeat a subsegment; the graph infers
+			// its own, so they are left out.
+		case d.IsSubsegment() && ids[d.ParentID] && d.ParentID != d.ID:
+			children[d.ParentID] = append(children[d.ParentID], i)
+		default:
+			tops = append(tops, i)
+		}
+	}
+	used := make([]bool, len(docs))
+	var build func(d Document) Document
+	build = func(d Document) Document {
+		subs := make([]Document, 0, len(d.Subsegments)+len(children[d.ID]))
+		for _, s := range d.Subsegments {
+			subs = append(subs, build(s))
+		}
+		for _, i := range children[d.ID] {
+			if used[i] {
+				continue // a cycle of parent ids: each document once
+			}
+			used[i] = true
+			subs = append(subs, build(docs[i]))
+		}
+		sortByStart(subs)
+		if len(subs) == 0 {
+			subs = nil
+		}
+		d.Subsegments = subs
+		return d
+	}
+	for _, i := range tops {
+		used[i] = true
+		d := build(docs[i])
+		if d.IsSubsegment() {
+			t.Orphans = append(t.Orphans, d)
+		} else {
+			t.Segments = append(t.Segments, d)
+		}
+	}
+	for i := range docs {
+		if !used[i] && !docs[i].Inferred {
+			used[i] = true
+			t.Orphans = append(t.Orphans, build(docs[i]))
+		}
+	}
+	sortByStart(t.Segments)
+	sortByStart(t.Orphans)
+	return t
+}
+
+func sortByStart(ds []Document) {
+	slices.SortStableFunc(ds, func(a, b Document) int { return compareFloat(a.StartTime, b.StartTime) })
+}
+
+func compareFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// ParseTrace reads the documents of a BatchGetTraces trace, whichever
+// shape they come in: nested as X-Ray stores them or one per subsegment.
+func ParseTrace(t Trace) (TraceDocs, error) {
+	docs := make([]Document, 0, len(t.Segments))
+	for _, s := range t.Segments {
+		d, err := ParseDocument([]byte(s.Document))
+		if err != nil {
+			return TraceDocs{}, fmt.Errorf("trace %s, segment %s: %w", t.ID, s.ID, err)
+		}
+		docs = append(docs, d)
+	}
+	return Assemble(t.ID, docs), nil
+}
+
+// all calls fn for every segment and subsegment, orphans included.
+func (t *TraceDocs) all(fn func(s *Document, depth int) bool) {
+	for i := range t.Segments {
+		if !t.Segments[i].walk(0, fn) {
+			return
+		}
+	}
+	for i := range t.Orphans {
+		if !t.Orphans[i].walk(0, fn) {
+			return
+		}
+	}
+}
+
+// StartTime is the earliest start of any document.
+func (t *TraceDocs) StartTime() float64 {
+	var start float64
+	t.all(func(s *Document, _ int) bool {
+		if s.StartTime > 0 && (start == 0 || s.StartTime < start) {
+			start = s.StartTime
+		}
+		return true
+	})
+	return start
+}
+
+// EndTime is the latest end of any document.
+func (t *TraceDocs) EndTime() float64 {
+	var end float64
+	t.all(func(s *Document, _ int) bool {
+		end = max(end, s.EndTime)
+		return true
+	})
+	return end
+}
+
+// Duration is from the earliest start to the latest end, as X-Ray's
+// Trace.Duration.
+func (t *TraceDocs) Duration() float64 {
+	if end, start := t.EndTime(), t.StartTime(); end > start {
+		return end - start
+	}
+	return 0
+}
+
+// Root is the segment without a parent: the entry of the trace.
+func (t *TraceDocs) Root() *Document {
+	for i := range t.Segments {
+		if t.Segments[i].ParentID == "" {
+			return &t.Segments[i]
+		}
+	}
+	return nil
+}
+
+// received is one stored document: its bytes as they arrived and parsed.
+type received struct {
+	raw []byte
+	doc Document
+}
+
+// assembleSegments builds BatchGetTraces segments from the documents as
+// received: each independently sent subsegment is appended to the
+// subsegments array of its parent. Documents with nothing nested into
+// them stay byte for byte as they arrived; the others keep every value as
+// it arrived, in Go's key order.
+func assembleSegments(rs []received) []Segment {
+	ids := map[string]bool{}
+	for i := range rs {
+		rs[i].doc.walk(0, func(s *Document, _ int) bool { ids[s.ID] = true; return true })
+	}
+	children := map[string][]int{}
+	var tops []int
+	for i := range rs {
+		d := &rs[i].doc
+		if d.IsSubsegment() && ids[d.ParentID] && d.ParentID != d.ID {
+			children[d.ParentID] = append(children[d.ParentID], i)
+		} else {
+			tops = append(tops, i)
+		}
+	}
+	used := make([]bool, len(rs))
+	var build func(raw json.RawMessage, d *Document) json.RawMessage
+	build = func(raw json.RawMessage, d *Document) json.RawMessage {
+		if !receivesChildren(d, children) {
+			return raw
+		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return raw // parsed before, so this does not happen
+		}
+		var subs []json.RawMessage
+		if s, ok := fields["subsegments"]; ok {
+			if err := json.Unmarshal(s, &subs); err != nil || len(subs) != len(d.Subsegments) {
+				return raw
+			}
+		}
+		for i := range subs {
+			subs[i] = build(subs[i], &d.Subsegments[i])
+		}
+		for _, i := range children[d.ID] {
+			if used[i] {
+				continue
+			}
+			used[i] = true
+			subs = append(subs, build(rs[i].raw, &rs[i].doc))
+		}
+		b, err := json.Marshal(subs)
+		if err != nil {
+			return raw
+		}
+		fields["subsegments"] = b
+		out, err := json.Marshal(fields)
+		if err != nil {
+			return raw
+		}
+		return out
+	}
+	var segs []Segment
+	emit := func(i int) {
+		used[i] = true
+		segs = append(segs, Segment{ID: rs[i].doc.ID, Document: string(build(rs[i].raw, &rs[i].doc))})
+	}
+	for _, i := range tops {
+		emit(i)
+	}
+	for i := range rs {
+		if !used[i] {
+			emit(i)
+		}
+	}
+	return segs
+}
+
+// receivesChildren reports whether a document nested in d is the parent of
+// an independently sent subsegment.
+func receivesChildren(d *Document, children map[string][]int) bool {
+	found := false
+	d.walk(0, func(s *Document, _ int) bool {
+		found = len(children[s.ID]) > 0
+		return !found
+	})
+	return found
+}

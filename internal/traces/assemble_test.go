@@ -1,0 +1,99 @@
+package traces
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+const asmTrace = "1-00000001-0000000000000000000000aa"
+
+func mustParse(t *testing.T, docs ...string) []received {
+	t.Helper()
+	var rs []received
+	for _, s := range docs {
+		d, err := ParseDocument([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, received{raw: []byte(s), doc: d})
+	}
+	return rs
+}
+
+func TestAssembleNestsSubsegments(t *testing.T) {
+	rs := mustParse(t,
+		// The grandchild arrives first; its parent is a subsegment nested
+		// in another independently sent one.
+		`{"id":"g","name":"grandchild","trace_id":"`+asmTrace+`","parent_id":"n","type":"subsegment","start_time":3,"end_time":4}`,
+		`{"id":"c","name":"child","trace_id":"`+asmTrace+`","parent_id":"s","type":"subsegment","start_time":2,"end_time":5,"subsegments":[{"id":"n","name":"nested","start_time":2.5,"end_time":4.5}]}`,
+		`{"id":"s","name":"fn","trace_id":"`+asmTrace+`","origin":"AWS::Lambda::Function","start_time":1,"end_time":6,"unknown_field":{"kept":true}}`,
+		`{"id":"o","name":"orphan","trace_id":"`+asmTrace+`","parent_id":"missing","type":"subsegment","start_time":2,"end_time":3}`,
+		`{"id":"i","name":"DynamoDB","trace_id":"`+asmTrace+`","parent_id":"s","inferred":true,"start_time":2,"end_time":3}`,
+	)
+	docs := make([]Document, len(rs))
+	for i := range rs {
+		docs[i] = rs[i].doc
+	}
+	tr := Assemble(asmTrace, docs)
+	if len(tr.Segments) != 1 || len(tr.Orphans) != 1 {
+		t.Fatalf("%d segments, %d orphans; want 1 and 1", len(tr.Segments), len(tr.Orphans))
+	}
+	seg := tr.Segments[0]
+	if len(seg.Subsegments) != 1 || seg.Subsegments[0].ID != "c" {
+		t.Fatalf("segment subsegments %+v", seg.Subsegments)
+	}
+	nested := seg.Subsegments[0].Subsegments
+	if len(nested) != 1 || nested[0].ID != "n" || len(nested[0].Subsegments) != 1 || nested[0].Subsegments[0].ID != "g" {
+		t.Fatalf("nested %+v, want n holding g", nested)
+	}
+	if len(docs[1].Subsegments[0].Subsegments) != 0 {
+		t.Errorf("Assemble modified its input")
+	}
+
+	segs := assembleSegments(rs[:4])
+	if len(segs) != 2 {
+		t.Fatalf("%d wire segments, want the segment and the orphan", len(segs))
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(segs[0].Document), &got); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["unknown_field"]; !ok {
+		t.Errorf("unknown field lost: %s", segs[0].Document)
+	}
+	for _, want := range []string{`"id":"c"`, `"id":"n"`, `"id":"g"`} {
+		if !strings.Contains(segs[0].Document, want) {
+			t.Errorf("assembled document lacks %s: %s", want, segs[0].Document)
+		}
+	}
+	if segs[1].Document != string(rs[3].raw) {
+		t.Errorf("orphan not byte for byte: %s", segs[1].Document)
+	}
+	// The wire form reads back to the same tree.
+	back, err := ParseTrace(Trace{ID: asmTrace, Segments: segs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Segments[0].Subsegments[0].Subsegments[0].Subsegments[0].ID != "g" {
+		t.Errorf("round trip lost the grandchild")
+	}
+}
+
+func TestAssembledDocumentsUntouchedWhenNothingNests(t *testing.T) {
+	docs := fixtureDocs(t, "stage1.jsonl")
+	s := fixtureStore(t, "stage1.jsonl")
+	got := s.BatchGetTraces([]string{"1-6b0f287a-232f9528a941eb10b1343b64"})
+	if len(got.Traces) != 1 || len(got.Traces[0].Segments) != 2 {
+		t.Fatalf("got %+v", got)
+	}
+	for _, seg := range got.Traces[0].Segments {
+		found := false
+		for _, d := range docs {
+			found = found || string(d) == seg.Document
+		}
+		if !found {
+			t.Errorf("segment %s is not the document as received", seg.ID)
+		}
+	}
+}

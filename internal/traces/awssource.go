@@ -1,0 +1,448 @@
+package traces
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/xray"
+	"github.com/aws/aws-sdk-go-v2/service/xray/types"
+)
+
+// XRayAPI is the part of *xray.Client the AWS source calls.
+type XRayAPI interface {
+	GetServiceGraph(ctx context.Context, in *xray.GetServiceGraphInput, opts ...func(*xray.Options)) (*xray.GetServiceGraphOutput, error)
+	GetTraceSummaries(ctx context.Context, in *xray.GetTraceSummariesInput, opts ...func(*xray.Options)) (*xray.GetTraceSummariesOutput, error)
+	BatchGetTraces(ctx context.Context, in *xray.BatchGetTracesInput, opts ...func(*xray.Options)) (*xray.BatchGetTracesOutput, error)
+	GetTraceSegmentDestination(ctx context.Context, in *xray.GetTraceSegmentDestinationInput, opts ...func(*xray.Options)) (*xray.GetTraceSegmentDestinationOutput, error)
+	StartTraceRetrieval(ctx context.Context, in *xray.StartTraceRetrievalInput, opts ...func(*xray.Options)) (*xray.StartTraceRetrievalOutput, error)
+	ListRetrievedTraces(ctx context.Context, in *xray.ListRetrievedTracesInput, opts ...func(*xray.Options)) (*xray.ListRetrievedTracesOutput, error)
+}
+
+var _ XRayAPI = (*xray.Client)(nil)
+
+// AWSOptions tune the AWS source; zero values take the defaults.
+type AWSOptions struct {
+	// PollInterval spaces ListRetrievedTraces calls while a Transaction
+	// Search retrieval runs (default 1 s); MaxPolls bounds them (default 120).
+	PollInterval time.Duration
+	MaxPolls     int
+	// Retries is how often ids BatchGetTraces left unprocessed are asked
+	// for again (0: the default 2; negative: never), RetryDelay apart
+	// (default 1 s).
+	Retries    int
+	RetryDelay time.Duration
+	// DefaultWindow is the time range used when a query gives none
+	// (default 1 h): the X-Ray API needs one.
+	DefaultWindow time.Duration
+	Now           func() time.Time
+}
+
+// AWSSource reads the X-Ray API. With Transaction Search on (segments go
+// to CloudWatch Logs) full traces come from StartTraceRetrieval and
+// ListRetrievedTraces, since BatchGetTraces then returns nothing.
+type AWSSource struct {
+	api XRayAPI
+	opt AWSOptions
+
+	mu          sync.Mutex
+	destination types.TraceSegmentDestination // "" until asked
+}
+
+var _ Source = (*AWSSource)(nil)
+
+// NewAWSSource reads through api, e.g. xray.NewFromConfig(cfg).
+func NewAWSSource(api XRayAPI, opt AWSOptions) *AWSSource {
+	if opt.PollInterval <= 0 {
+		opt.PollInterval = time.Second
+	}
+	if opt.MaxPolls <= 0 {
+		opt.MaxPolls = 120
+	}
+	if opt.Retries < 0 {
+		opt.Retries = 0
+	} else if opt.Retries == 0 {
+		opt.Retries = 2
+	}
+	if opt.RetryDelay <= 0 {
+		opt.RetryDelay = time.Second
+	}
+	if opt.DefaultWindow <= 0 {
+		opt.DefaultWindow = time.Hour
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &AWSSource{api: api, opt: opt}
+}
+
+func (s *AWSSource) window(start, end time.Time) (time.Time, time.Time) {
+	if end.IsZero() {
+		end = s.opt.Now()
+	}
+	if start.IsZero() {
+		start = end.Add(-s.opt.DefaultWindow)
+	}
+	return start, end
+}
+
+// ServiceGraph implements Source with GetServiceGraph, every page.
+func (s *AWSSource) ServiceGraph(ctx context.Context, start, end time.Time) (*ServiceGraph, error) {
+	start, end = s.window(start, end)
+	p := xray.NewGetServiceGraphPaginator(s.api, &xray.GetServiceGraphInput{StartTime: aws.Time(start), EndTime: aws.Time(end)})
+	out := &ServiceGraph{StartTime: epoch(start), EndTime: epoch(end), Services: []Service{}}
+	for first := true; p.HasMorePages(); first = false {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("X-Ray GetServiceGraph: %w", err)
+		}
+		if first {
+			out.StartTime, out.EndTime = epochOr(page.StartTime, out.StartTime), epochOr(page.EndTime, out.EndTime)
+		}
+		for _, svc := range page.Services {
+			out.Services = append(out.Services, convertService(svc))
+		}
+	}
+	return out, nil
+}
+
+// TraceSummaries implements Source with GetTraceSummaries and the filter
+// passed to X-Ray as is, every page.
+func (s *AWSSource) TraceSummaries(ctx context.Context, start, end time.Time, filter string) (*TraceSummaries, error) {
+	start, end = s.window(start, end)
+	in := &xray.GetTraceSummariesInput{StartTime: aws.Time(start), EndTime: aws.Time(end)}
+	if filter != "" {
+		in.FilterExpression = aws.String(filter)
+	}
+	p := xray.NewGetTraceSummariesPaginator(s.api, in)
+	out := &TraceSummaries{TraceSummaries: []TraceSummary{}}
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("X-Ray GetTraceSummaries: %w", err)
+		}
+		for _, ts := range page.TraceSummaries {
+			out.TraceSummaries = append(out.TraceSummaries, convertSummary(ts))
+		}
+		out.TracesProcessedCount += aws.ToInt64(page.TracesProcessedCount)
+		out.ApproximateTime = epochOr(page.ApproximateTime, out.ApproximateTime)
+	}
+	slices.SortStableFunc(out.TraceSummaries, func(a, b TraceSummary) int { return compareFloat(b.StartTime, a.StartTime) })
+	return out, nil
+}
+
+// BatchGetTraces implements Source: BatchGetTraces MaxBatch ids a call,
+// unprocessed ids asked for again, or the Transaction Search retrieval when
+// segments go to CloudWatch Logs.
+func (s *AWSSource) BatchGetTraces(ctx context.Context, ids []string) (*Traces, error) {
+	if len(ids) == 0 {
+		return &Traces{Traces: []Trace{}, UnprocessedTraceIDs: []string{}}, nil
+	}
+	dest, err := s.segmentDestination(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if dest == types.TraceSegmentDestinationCloudWatchLogs {
+		return s.retrieve(ctx, ids)
+	}
+	out := &Traces{Traces: []Trace{}, UnprocessedTraceIDs: []string{}}
+	pending := ids
+	for attempt := 0; ; attempt++ {
+		var unprocessed []string
+		for _, chunk := range chunks(pending, MaxBatch) {
+			p := xray.NewBatchGetTracesPaginator(s.api, &xray.BatchGetTracesInput{TraceIds: chunk})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("X-Ray BatchGetTraces: %w", err)
+				}
+				for _, t := range page.Traces {
+					out.Traces = append(out.Traces, convertTrace(t))
+				}
+				unprocessed = append(unprocessed, page.UnprocessedTraceIds...)
+			}
+		}
+		if len(unprocessed) == 0 {
+			return out, nil
+		}
+		if attempt == s.opt.Retries {
+			// Still not ready (X-Ray is indexing them, or they expired):
+			// the caller says which.
+			out.UnprocessedTraceIDs = append(out.UnprocessedTraceIDs, unprocessed...)
+			return out, nil
+		}
+		if err := sleep(ctx, s.opt.RetryDelay); err != nil {
+			return nil, err
+		}
+		pending = unprocessed
+	}
+}
+
+// segmentDestination asks GetTraceSegmentDestination once per source.
+func (s *AWSSource) segmentDestination(ctx context.Context) (types.TraceSegmentDestination, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.destination != "" {
+		return s.destination, nil
+	}
+	out, err := s.api.GetTraceSegmentDestination(ctx, &xray.GetTraceSegmentDestinationInput{})
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("X-Ray GetTraceSegmentDestination: %w", err)
+		}
+		// Endpoints from before Transaction Search do not know the call:
+		// they store segments in X-Ray.
+		s.destination = types.TraceSegmentDestinationXRay
+		return s.destination, nil
+	}
+	s.destination = out.Destination
+	if s.destination == "" {
+		s.destination = types.TraceSegmentDestinationXRay
+	}
+	return s.destination, nil
+}
+
+// retrieve fetches traces from the Transaction Search log group.
+func (s *AWSSource) retrieve(ctx context.Context, ids []string) (*Traces, error) {
+	out := &Traces{Traces: []Trace{}, UnprocessedTraceIDs: []string{}}
+	for _, chunk := range chunks(ids, MaxBatch) {
+		start, end := s.idWindow(chunk)
+		started, err := s.api.StartTraceRetrieval(ctx, &xray.StartTraceRetrievalInput{
+			TraceIds: chunk, StartTime: aws.Time(start), EndTime: aws.Time(end)})
+		if err != nil {
+			return nil, fmt.Errorf("X-Ray StartTraceRetrieval: %w", err)
+		}
+		got, err := s.listRetrieved(ctx, aws.ToString(started.RetrievalToken))
+		if err != nil {
+			return nil, err
+		}
+		found := map[string]bool{}
+		for _, t := range got {
+			found[t.ID] = true
+			out.Traces = append(out.Traces, t)
+		}
+		for _, id := range chunk {
+			if !found[id] {
+				out.UnprocessedTraceIDs = append(out.UnprocessedTraceIDs, id)
+			}
+		}
+	}
+	return out, nil
+}
+
+// listRetrieved polls until the retrieval is COMPLETE, then reads every page.
+func (s *AWSSource) listRetrieved(ctx context.Context, token string) ([]Trace, error) {
+	var traces []Trace
+	var next *string
+	for polls := 0; ; {
+		page, err := s.api.ListRetrievedTraces(ctx, &xray.ListRetrievedTracesInput{
+			RetrievalToken: aws.String(token), TraceFormat: types.TraceFormatTypeXray, NextToken: next})
+		if err != nil {
+			return nil, fmt.Errorf("X-Ray ListRetrievedTraces: %w", err)
+		}
+		switch page.RetrievalStatus {
+		case types.RetrievalStatusComplete:
+			for _, rt := range page.Traces {
+				traces = append(traces, convertRetrieved(rt))
+			}
+			if aws.ToString(page.NextToken) == "" {
+				return traces, nil
+			}
+			next = page.NextToken
+			continue
+		case types.RetrievalStatusScheduled, types.RetrievalStatusRunning, "":
+			polls++
+			if polls >= s.opt.MaxPolls {
+				return nil, fmt.Errorf("X-Ray ListRetrievedTraces: retrieval still %s after %d polls", page.RetrievalStatus, polls)
+			}
+			if err := sleep(ctx, s.opt.PollInterval); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("X-Ray ListRetrievedTraces: retrieval %s", page.RetrievalStatus)
+		}
+	}
+}
+
+// idWindow is the time range that holds the traces: a trace id carries
+// its start in seconds (1-<hex seconds>-<random>); a Lambda runs at most
+// 15 minutes, so half an hour after the last start covers every segment.
+func (s *AWSSource) idWindow(ids []string) (time.Time, time.Time) {
+	var first, last int64
+	for _, id := range ids {
+		parts := strings.Split(id, "-")
+		if len(parts) != 3 {
+			continue
+		}
+		sec, err := strconv.ParseInt(parts[1], 16, 64)
+		if err != nil {
+			continue
+		}
+		if first == 0 || sec < first {
+			first = sec
+		}
+		last = max(last, sec)
+	}
+	now := s.opt.Now()
+	if first == 0 {
+		return now.Add(-24 * time.Hour), now
+	}
+	start := time.Unix(first, 0).Add(-time.Minute)
+	end := time.Unix(last, 0).Add(30 * time.Minute)
+	if end.After(now) && now.After(start) {
+		end = now
+	}
+	return start, end
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func epochOr(t *time.Time, or float64) float64 {
+	if t == nil {
+		return or
+	}
+	return epoch(*t)
+}
+
+func convertService(s types.Service) Service {
+	out := Service{
+		ReferenceID: int(aws.ToInt32(s.ReferenceId)), Name: aws.ToString(s.Name), Names: s.Names,
+		AccountID: aws.ToString(s.AccountId), Type: aws.ToString(s.Type), Root: aws.ToBool(s.Root),
+		State: aws.ToString(s.State), StartTime: epochOr(s.StartTime, 0), EndTime: epochOr(s.EndTime, 0),
+		Edges:                 []Edge{},
+		DurationHistogram:     convertHistogram(s.DurationHistogram),
+		ResponseTimeHistogram: convertHistogram(s.ResponseTimeHistogram),
+	}
+	if st := s.SummaryStatistics; st != nil {
+		out.SummaryStatistics = convertStatistics(st.OkCount, st.TotalCount, st.TotalResponseTime, st.ErrorStatistics, st.FaultStatistics)
+	}
+	for _, e := range s.Edges {
+		edge := Edge{ReferenceID: int(aws.ToInt32(e.ReferenceId)), StartTime: epochOr(e.StartTime, 0), EndTime: epochOr(e.EndTime, 0),
+			ResponseTimeHistogram: convertHistogram(e.ResponseTimeHistogram), Aliases: []Alias{}}
+		if edge.ResponseTimeHistogram == nil {
+			edge.ResponseTimeHistogram = []HistogramEntry{}
+		}
+		if st := e.SummaryStatistics; st != nil {
+			edge.SummaryStatistics = convertStatistics(st.OkCount, st.TotalCount, st.TotalResponseTime, st.ErrorStatistics, st.FaultStatistics)
+		}
+		for _, a := range e.Aliases {
+			edge.Aliases = append(edge.Aliases, Alias{Name: aws.ToString(a.Name), Names: a.Names, Type: aws.ToString(a.Type)})
+		}
+		out.Edges = append(out.Edges, edge)
+	}
+	return out
+}
+
+func convertStatistics(ok, total *int64, rt *float64, es *types.ErrorStatistics, fs *types.FaultStatistics) *Statistics {
+	st := &Statistics{OkCount: aws.ToInt64(ok), TotalCount: aws.ToInt64(total), TotalResponseTime: aws.ToFloat64(rt),
+		ErrorStatistics: &ErrorStatistics{}, FaultStatistics: &FaultStatistics{}}
+	if es != nil {
+		st.ErrorStatistics = &ErrorStatistics{ThrottleCount: aws.ToInt64(es.ThrottleCount),
+			OtherCount: aws.ToInt64(es.OtherCount), TotalCount: aws.ToInt64(es.TotalCount)}
+	}
+	if fs != nil {
+		st.FaultStatistics = &FaultStatistics{OtherCount: aws.ToInt64(fs.OtherCount), TotalCount: aws.ToInt64(fs.TotalCount)}
+	}
+	return st
+}
+
+func convertHistogram(h []types.HistogramEntry) []HistogramEntry {
+	if h == nil {
+		return nil
+	}
+	out := make([]HistogramEntry, len(h))
+	for i, e := range h {
+		out[i] = HistogramEntry{Value: e.Value, Count: int64(e.Count)}
+	}
+	return out
+}
+
+func convertServiceID(s types.ServiceId) ServiceID {
+	return ServiceID{Name: aws.ToString(s.Name), Names: s.Names, AccountID: aws.ToString(s.AccountId), Type: aws.ToString(s.Type)}
+}
+
+func convertSummary(t types.TraceSummary) TraceSummary {
+	out := TraceSummary{
+		ID: aws.ToString(t.Id), StartTime: epochOr(t.StartTime, 0), Duration: aws.ToFloat64(t.Duration),
+		ResponseTime: aws.ToFloat64(t.ResponseTime), HasFault: aws.ToBool(t.HasFault), HasError: aws.ToBool(t.HasError),
+		HasThrottle: aws.ToBool(t.HasThrottle), IsPartial: aws.ToBool(t.IsPartial), ServiceIDs: []ServiceID{},
+	}
+	if h := t.Http; h != nil {
+		out.HTTP = &TraceHTTP{HTTPURL: aws.ToString(h.HttpURL), HTTPStatus: int(aws.ToInt32(h.HttpStatus)),
+			HTTPMethod: aws.ToString(h.HttpMethod), UserAgent: aws.ToString(h.UserAgent), ClientIP: aws.ToString(h.ClientIp)}
+	}
+	if t.EntryPoint != nil {
+		id := convertServiceID(*t.EntryPoint)
+		out.EntryPoint = &id
+	}
+	for _, s := range t.ServiceIds {
+		out.ServiceIDs = append(out.ServiceIDs, convertServiceID(s))
+	}
+	for _, rc := range t.FaultRootCauses {
+		c := RootCause{ClientImpacting: aws.ToBool(rc.ClientImpacting), Services: []RootCauseService{}}
+		for _, s := range rc.Services {
+			svc := RootCauseService{Name: aws.ToString(s.Name), Names: s.Names, AccountID: aws.ToString(s.AccountId),
+				Type: aws.ToString(s.Type), Inferred: aws.ToBool(s.Inferred), EntityPath: []RootCauseEntity{}}
+			for _, e := range s.EntityPath {
+				svc.EntityPath = append(svc.EntityPath, RootCauseEntity{Name: aws.ToString(e.Name), Remote: aws.ToBool(e.Remote),
+					Exceptions: convertExceptions(e.Exceptions)})
+			}
+			c.Services = append(c.Services, svc)
+		}
+		out.FaultRootCauses = append(out.FaultRootCauses, c)
+	}
+	for _, rc := range t.ErrorRootCauses {
+		c := RootCause{ClientImpacting: aws.ToBool(rc.ClientImpacting), Services: []RootCauseService{}}
+		for _, s := range rc.Services {
+			svc := RootCauseService{Name: aws.ToString(s.Name), Names: s.Names, AccountID: aws.ToString(s.AccountId),
+				Type: aws.ToString(s.Type), Inferred: aws.ToBool(s.Inferred), EntityPath: []RootCauseEntity{}}
+			for _, e := range s.EntityPath {
+				svc.EntityPath = append(svc.EntityPath, RootCauseEntity{Name: aws.ToString(e.Name), Remote: aws.ToBool(e.Remote),
+					Exceptions: convertExceptions(e.Exceptions)})
+			}
+			c.Services = append(c.Services, svc)
+		}
+		out.ErrorRootCauses = append(out.ErrorRootCauses, c)
+	}
+	return out
+}
+
+func convertExceptions(es []types.RootCauseException) []RootCauseException {
+	var out []RootCauseException
+	for _, e := range es {
+		out = append(out, RootCauseException{Name: aws.ToString(e.Name), Message: aws.ToString(e.Message)})
+	}
+	return out
+}
+
+func convertTrace(t types.Trace) Trace {
+	out := Trace{ID: aws.ToString(t.Id), Duration: aws.ToFloat64(t.Duration), LimitExceeded: aws.ToBool(t.LimitExceeded), Segments: []Segment{}}
+	for _, s := range t.Segments {
+		out.Segments = append(out.Segments, Segment{ID: aws.ToString(s.Id), Document: aws.ToString(s.Document)})
+	}
+	return out
+}
+
+// convertRetrieved reads a Transaction Search trace in the XRAY format:
+// its spans are segment documents.
+func convertRetrieved(t types.RetrievedTrace) Trace {
+	out := Trace{ID: aws.ToString(t.Id), Duration: aws.ToFloat64(t.Duration), Segments: []Segment{}}
+	for _, s := range t.Spans {
+		out.Segments = append(out.Segments, Segment{ID: aws.ToString(s.Id), Document: aws.ToString(s.Document)})
+	}
+	return out
+}

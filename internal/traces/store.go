@@ -1,0 +1,216 @@
+package traces
+
+import (
+	"bytes"
+	"container/list"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultStoreLimit is how many traces a Store keeps unless told otherwise.
+const DefaultStoreLimit = 1000
+
+// Store keeps the newest traces the local X-Ray daemon received, as raw
+// segment documents, and answers the console's queries from them. Safe for
+// concurrent use.
+type Store struct {
+	limit int
+
+	mu     sync.RWMutex
+	traces map[string]*list.Element // of *storedTrace
+	order  *list.List               // by first arrival, oldest in front
+}
+
+type storedTrace struct {
+	id   string
+	docs []received // one per document id, in arrival order
+	byID map[string]int
+}
+
+// NewStore returns a store of the newest limit traces (DefaultStoreLimit
+// when limit <= 0).
+func NewStore(limit int) *Store {
+	if limit <= 0 {
+		limit = DefaultStoreLimit
+	}
+	return &Store{limit: limit, traces: map[string]*list.Element{}, order: list.New()}
+}
+
+// Add takes one segment document as it arrived over UDP after the header
+// line: a segment, or a subsegment sent on its own ("type": "subsegment"
+// with parent_id and trace_id), in any order. A completed document replaces
+// an in-progress one with the same id; a late in-progress copy of a
+// completed document is ignored. doc is copied.
+func (s *Store) Add(doc []byte) error {
+	doc = bytes.TrimSpace(doc)
+	d, err := ParseDocument(doc)
+	if err != nil {
+		return err
+	}
+	r := received{raw: bytes.Clone(doc), doc: d}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	el := s.traces[d.TraceID]
+	if el == nil {
+		el = s.order.PushBack(&storedTrace{id: d.TraceID, byID: map[string]int{}})
+		s.traces[d.TraceID] = el
+		for s.order.Len() > s.limit {
+			oldest := s.order.Front()
+			s.order.Remove(oldest)
+			delete(s.traces, oldest.Value.(*storedTrace).id)
+		}
+	}
+	t := el.Value.(*storedTrace)
+	if i, ok := t.byID[d.ID]; ok {
+		if d.InProgress && !t.docs[i].doc.InProgress {
+			return nil
+		}
+		// A new slice: snapshots taken before keep the old one.
+		t.docs = slices.Clone(t.docs)
+		t.docs[i] = r
+		return nil
+	}
+	t.byID[d.ID] = len(t.docs)
+	t.docs = append(t.docs, r)
+	return nil
+}
+
+// datagramHeader is the line before every document the SDK sends.
+type datagramHeader struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+}
+
+// AddDatagram takes a whole UDP datagram: the header line
+// {"format": "json", "version": 1} and the document after it.
+func (s *Store) AddDatagram(b []byte) error {
+	head, body, ok := bytes.Cut(b, []byte("\n"))
+	if !ok {
+		return errors.New("datagram without a header line")
+	}
+	var h datagramHeader
+	if err := json.Unmarshal(head, &h); err != nil || h.Format != "json" || h.Version != 1 {
+		return fmt.Errorf("unexpected datagram header %.60q", head)
+	}
+	return s.Add(body)
+}
+
+// Len is how many traces the store holds.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.order.Len()
+}
+
+type snapshot struct {
+	id   string
+	docs []received
+}
+
+func (s *Store) snapshot() []snapshot {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]snapshot, 0, s.order.Len())
+	for el := s.order.Front(); el != nil; el = el.Next() {
+		t := el.Value.(*storedTrace)
+		// Stored documents are never changed in place, so sharing the
+		// slice is safe: Add replaces rather than writes into it.
+		out = append(out, snapshot{id: t.id, docs: t.docs[:len(t.docs):len(t.docs)]})
+	}
+	return out
+}
+
+func (sn snapshot) assemble() TraceDocs {
+	docs := make([]Document, len(sn.docs))
+	for i, r := range sn.docs {
+		docs[i] = r.doc
+	}
+	return Assemble(sn.id, docs)
+}
+
+// view is one trace with its summary, for queries.
+type view struct {
+	docs    TraceDocs
+	summary TraceSummary
+}
+
+// views are the traces started within [start, end] (zero: unbounded) that
+// match f, newest first.
+func (s *Store) views(start, end float64, f *Filter) (matched []view, scanned int) {
+	for _, sn := range s.snapshot() {
+		t := sn.assemble()
+		st := t.StartTime()
+		if start > 0 && st < start || end > 0 && st > end {
+			continue
+		}
+		scanned++
+		sum := Summarize(&t)
+		if f.Match(&t, &sum) {
+			matched = append(matched, view{docs: t, summary: sum})
+		}
+	}
+	slices.SortStableFunc(matched, func(a, b view) int {
+		if c := compareFloat(b.summary.StartTime, a.summary.StartTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.docs.ID, b.docs.ID)
+	})
+	return matched, scanned
+}
+
+// TraceSummaries answers GetTraceSummaries: the traces started within
+// [start, end] (zero: unbounded) that match f, newest first.
+func (s *Store) TraceSummaries(start, end float64, f *Filter) TraceSummaries {
+	vs, scanned := s.views(start, end, f)
+	out := TraceSummaries{TraceSummaries: make([]TraceSummary, 0, len(vs)), TracesProcessedCount: int64(scanned),
+		ApproximateTime: epoch(time.Now())}
+	for _, v := range vs {
+		out.TraceSummaries = append(out.TraceSummaries, v.summary)
+	}
+	return out
+}
+
+// ServiceGraph answers GetServiceGraph over the traces started within
+// [start, end] that match group (nil: all).
+func (s *Store) ServiceGraph(start, end float64, group *Filter) ServiceGraph {
+	vs, _ := s.views(start, end, group)
+	docs := make([]TraceDocs, len(vs))
+	for i, v := range vs {
+		docs[i] = v.docs
+	}
+	return Graph(docs, start, end)
+}
+
+// BatchGetTraces answers BatchGetTraces: the documents of each trace held,
+// independently sent subsegments nested under their parents; the other ids
+// come back in UnprocessedTraceIds.
+func (s *Store) BatchGetTraces(ids []string) Traces {
+	out := Traces{Traces: []Trace{}, UnprocessedTraceIDs: []string{}}
+	held := map[string]snapshot{}
+	for _, sn := range s.snapshot() {
+		held[sn.id] = sn
+	}
+	done := map[string]bool{}
+	for _, id := range ids {
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		sn, ok := held[id]
+		if !ok {
+			out.UnprocessedTraceIDs = append(out.UnprocessedTraceIDs, id)
+			continue
+		}
+		t := sn.assemble()
+		out.Traces = append(out.Traces, Trace{ID: id, Duration: round6(t.Duration()), Segments: assembleSegments(sn.docs)})
+	}
+	return out
+}
+
+func epoch(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

@@ -1,0 +1,180 @@
+package traces
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// Summarize computes what GetTraceSummaries reports of one trace.
+func Summarize(t *TraceDocs) TraceSummary {
+	x := newTraceIndex(t)
+	s := TraceSummary{ID: t.ID, StartTime: t.StartTime(), Duration: round6(t.Duration()), ServiceIDs: []ServiceID{}}
+	t.all(func(d *Document, _ int) bool {
+		switch outcomeOf(d) {
+		case outcomeFault:
+			s.HasFault = true
+		case outcomeThrottle:
+			s.HasThrottle, s.HasError = true, true
+		case outcomeError:
+			s.HasError = true
+		}
+		if d.InProgress || d.EndTime == 0 {
+			s.IsPartial = true
+		}
+		return true
+	})
+	root := t.Root()
+	if root == nil || len(t.Orphans) > 0 {
+		s.IsPartial = true
+	}
+	if root != nil {
+		s.ResponseTime = round6(root.Duration())
+		id := segmentKey(root).serviceID()
+		s.EntryPoint = &id
+		s.HTTP = traceHTTP(root)
+	}
+	seen := map[nodeKey]bool{}
+	var keys []nodeKey
+	note := func(k nodeKey) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for i := range t.Segments {
+		seg := &t.Segments[i]
+		note(segmentKey(seg))
+		x.downstream(seg, func(sub *Document) { note(inferredKey(sub)) })
+	}
+	slices.SortFunc(keys, func(a, b nodeKey) int {
+		return strings.Compare(a.name+"\x00"+a.typ, b.name+"\x00"+b.typ)
+	})
+	for _, k := range keys {
+		s.ServiceIDs = append(s.ServiceIDs, k.serviceID())
+	}
+	s.FaultRootCauses = x.rootCauses(func(d *Document) bool { return outcomeOf(d) == outcomeFault }, root)
+	s.ErrorRootCauses = x.rootCauses(func(d *Document) bool {
+		o := outcomeOf(d)
+		return o == outcomeError || o == outcomeThrottle
+	}, root)
+	return s
+}
+
+// round6 keeps seconds to the microsecond: float subtraction noise would
+// otherwise differ between equal traces.
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+func traceHTTP(d *Document) *TraceHTTP {
+	if d.HTTP == nil {
+		return nil
+	}
+	h := &TraceHTTP{HTTPStatus: d.Status()}
+	if r := d.HTTP.Request; r != nil {
+		h.HTTPURL, h.HTTPMethod, h.UserAgent, h.ClientIP = r.URL, r.Method, r.UserAgent, r.ClientIP
+	}
+	return h
+}
+
+// rootCauses finds where the failures flagged by bad start: the segments
+// that are flagged, or hold a flagged subsegment, and call no segment that
+// is. Inside such a segment the cause is its deepest flagged subsegment;
+// when that is a call to a service that sent no segment, the cause is that
+// inferred service.
+func (x *traceIndex) rootCauses(bad func(*Document) bool, root *Document) []RootCause {
+	failing := map[*Document]bool{}
+	for i := range x.t.Segments {
+		seg := &x.t.Segments[i]
+		flagged := false
+		seg.walk(0, func(d *Document, _ int) bool {
+			flagged = bad(d)
+			return !flagged
+		})
+		failing[seg] = flagged
+	}
+	// children: the segments each segment called.
+	children := map[*Document][]*Document{}
+	for i := range x.t.Segments {
+		seg := &x.t.Segments[i]
+		if caller, _ := x.upstream(seg); caller != nil {
+			children[caller] = append(children[caller], seg)
+		}
+	}
+	var failingBelow func(seg *Document, seen map[*Document]bool) bool
+	failingBelow = func(seg *Document, seen map[*Document]bool) bool {
+		for _, c := range children[seg] {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			if failing[c] || failingBelow(c, seen) {
+				return true
+			}
+		}
+		return false
+	}
+	var causes []RootCause
+	for i := range x.t.Segments {
+		seg := &x.t.Segments[i]
+		if !failing[seg] || failingBelow(seg, map[*Document]bool{seg: true}) {
+			continue
+		}
+		path := deepestPath(seg, bad)
+		last := path[len(path)-1]
+		var svc RootCauseService
+		if len(path) > 1 && last.Downstream() && !x.answered[last.ID] {
+			k := inferredKey(last)
+			svc = RootCauseService{Name: k.name, Names: []string{k.name}, Type: k.typ, Inferred: true,
+				EntityPath: []RootCauseEntity{entity(last, true)}}
+		} else {
+			k := segmentKey(seg)
+			svc = RootCauseService{Name: k.name, Names: []string{k.name}, Type: k.typ}
+			for _, d := range path {
+				svc.EntityPath = append(svc.EntityPath, entity(d, d.Namespace == "remote"))
+			}
+		}
+		causes = append(causes, RootCause{Services: []RootCauseService{svc},
+			ClientImpacting: root != nil && bad(root)})
+	}
+	return causes
+}
+
+func entity(d *Document, remote bool) RootCauseEntity {
+	e := RootCauseEntity{Name: d.Name, Remote: remote}
+	if d.Cause != nil {
+		for _, ex := range d.Cause.Exceptions {
+			e.Exceptions = append(e.Exceptions, RootCauseException{Name: ex.Type, Message: ex.Message})
+		}
+	}
+	return e
+}
+
+// deepestPath is seg followed by the longest chain of flagged nested
+// subsegments (the earliest of equally deep ones).
+func deepestPath(seg *Document, bad func(*Document) bool) []*Document {
+	var best []*Document
+	var visit func(d *Document, path []*Document)
+	visit = func(d *Document, path []*Document) {
+		path = append(path, d)
+		if len(path) > len(best) {
+			best = slices.Clone(path)
+		}
+		for i := range d.Subsegments {
+			if bad(&d.Subsegments[i]) {
+				visit(&d.Subsegments[i], path)
+			}
+		}
+	}
+	visit(seg, nil)
+	// A flagged subsegment may sit under unflagged ones; look deeper then.
+	if len(best) == 1 {
+		seg.walk(0, func(d *Document, depth int) bool {
+			if depth > 0 && bad(d) {
+				best = append(best, d)
+				return false
+			}
+			return true
+		})
+	}
+	return best
+}

@@ -44,3 +44,9 @@ test: setup
 load: setup
 	go build -o .local/bin/mysfits-load ./cmd/load
 	exec .local/bin/mysfits-load $(ARGS)
+
+# traces reads the traces of a running `make dev` (or of AWS with --aws):
+# make traces ARGS='triage', make traces ARGS='list --faults --since 15m'.
+.PHONY: traces
+traces:
+	go run ./cmd/traces $(ARGS)

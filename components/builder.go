@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/buildinfo"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,7 +15,13 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/modfile"
 )
+
+// ModulePath is the module this package belongs to. GoBuilder builds the
+// functions from this module's own source, wherever the component is used.
+const ModulePath = "github.com/mysfits/mysfits-questions"
 
 // Bundle is a function's deployment package: a zip holding one executable
 // named bootstrap, as the provided.al2023 runtime expects.
@@ -24,6 +32,9 @@ type Bundle struct {
 	// SourceCodeHash is the base64 SHA-256 of the zip, the form Lambda's
 	// CodeSha256 and the provider's source_code_hash use.
 	SourceCodeHash string
+	// Toolchain is the Go release that compiled the executable (go1.26.8),
+	// as the binary's build information records it; "" if unknown.
+	Toolchain string
 }
 
 // Builder turns a Go main package into a Bundle. TracedGoFunction takes one
@@ -42,22 +53,59 @@ var zipModTime = time.Date(1980, time.January, 1, 0, 0, 0, 0, time.UTC)
 // bootstrapName is the executable the provided.al2023 runtime starts.
 const bootstrapName = "bootstrap"
 
+// The target and the settings that would otherwise come from whoever runs
+// the program. goarm64 is the go command's own default, written out so no
+// caller's GOARM64 applies.
+const (
+	targetOS   = "linux"
+	targetArch = "arm64"
+	goarm64    = "v8.0"
+)
+
 // GoBuilder cross-compiles a main package for Lambda on arm64 with flags that
 // make the output depend on the source only: no paths (-trimpath), no VCS
 // stamp, no build id, no symbol tables.
+//
+// The build runs in the directory of the module that holds the package
+// (Module, this module by default) with that module's go.mod and go.sum and
+// the Go release its go.mod's toolchain line names, in an environment made
+// from scratch: no GOFLAGS, GOEXPERIMENT, GOARM64, go.work or go env file of
+// the caller applies. From the caller it takes only where the caches are,
+// how to reach modules (GOPROXY and friends, HTTP proxies) and HOME, PATH
+// and the temporary directory; none of them changes the bytes built.
 type GoBuilder struct {
-	// Dir is any directory inside the module whose packages are built; ""
-	// means the current directory (Pulumi runs programs in the project).
+	// Dir is any directory inside the caller's module, the Pulumi program
+	// that uses the component; "" means the current directory (Pulumi runs
+	// programs in the project). The go command run there says where Module
+	// is: the caller's own root when the caller is Module, else the
+	// module cache or a replace target (go list -m -json Module).
 	Dir string
+	// Module is the module whose packages are built; "" means ModulePath.
+	// The caller's module must be it or require it.
+	Module string
 	// TempDir is where each build gets its own fresh folder; "" means the
-	// system's temporary directory.
+	// system's temporary directory. The folder, holding only the zip, is
+	// left for the engine to read.
 	TempDir string
 }
 
-// Build compiles pkg (a path relative to the module root, such as
-// ./functions/postquestion, or an import path) and zips it reproducibly.
+// Build compiles pkg (a path relative to Module's root, such as
+// ./functions/postquestion, or an import path inside Module) and zips it
+// reproducibly.
 func (b GoBuilder) Build(ctx context.Context, pkg string) (Bundle, error) {
-	root, err := moduleRoot(ctx, b.Dir)
+	caller, err := callerGoEnv(ctx, b.Dir)
+	if err != nil {
+		return Bundle{}, err
+	}
+	module := b.Module
+	if module == "" {
+		module = ModulePath
+	}
+	root, err := moduleDir(ctx, b.Dir, module)
+	if err != nil {
+		return Bundle{}, err
+	}
+	toolchain, err := pinnedToolchain(root)
 	if err != nil {
 		return Bundle{}, err
 	}
@@ -74,7 +122,7 @@ func (b GoBuilder) Build(ctx context.Context, pkg string) (Bundle, error) {
 		"-o", exe,
 		pkg)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	cmd.Env = buildEnv(caller, toolchain)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -88,6 +136,10 @@ func (b GoBuilder) Build(ctx context.Context, pkg string) (Bundle, error) {
 	if err := os.Remove(exe); err != nil {
 		return Bundle{}, fmt.Errorf("removing the %s build: %w", pkg, err)
 	}
+	info, err := buildinfo.Read(bytes.NewReader(binary))
+	if err != nil {
+		return Bundle{}, fmt.Errorf("reading the build information of %s: %w", pkg, err)
+	}
 	archive, err := zipBootstrap(binary)
 	if err != nil {
 		return Bundle{}, fmt.Errorf("zipping %s: %w", pkg, err)
@@ -97,28 +149,147 @@ func (b GoBuilder) Build(ctx context.Context, pkg string) (Bundle, error) {
 		return Bundle{}, fmt.Errorf("writing the %s bundle: %w", pkg, err)
 	}
 	sum := sha256.Sum256(archive)
-	return Bundle{ZipPath: zipPath, SourceCodeHash: base64.StdEncoding.EncodeToString(sum[:])}, nil
+	return Bundle{
+		ZipPath:        zipPath,
+		SourceCodeHash: base64.StdEncoding.EncodeToString(sum[:]),
+		Toolchain:      info.GoVersion,
+	}, nil
 }
 
-// moduleRoot asks the go command where the go.mod of the module holding dir
-// is, so the build does not depend on which folder of the module the
-// program was started in.
-func moduleRoot(ctx context.Context, dir string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", "GOMOD")
+// callerGoEnvKeys are what the build takes from the caller's go env: where
+// the caches are and how modules are fetched and checked. None of them
+// changes what is compiled.
+var callerGoEnvKeys = []string{
+	"GOMOD", // only to tell whether the caller is in a module at all
+	"GOPATH", "GOMODCACHE", "GOCACHE", "GOCACHEPROG", "GOTMPDIR",
+	"GOPROXY", "GONOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOINSECURE", "GOVCS", "GOAUTH",
+}
+
+// callerOSEnvKeys are the plain environment variables the go command (and
+// the git it may run for GOPROXY=direct) needs to find its home, the
+// network and a temporary directory.
+var callerOSEnvKeys = []string{
+	"HOME", "PATH", "TMPDIR", "TEMP", "TMP",
+	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+	"SSL_CERT_FILE", "SSL_CERT_DIR",
+	// Windows: where the system, the profile and its caches are.
+	"SystemRoot", "USERPROFILE", "LOCALAPPDATA", "APPDATA",
+}
+
+// callerGoEnv reads the caller's settings as its go command reports them,
+// so values from its go env file (go env -w) count as well as variables.
+func callerGoEnv(ctx context.Context, dir string) (map[string]string, error) {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, callerGoEnvKeys...)...)
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			return "", fmt.Errorf("go env GOMOD: %w: %s", err, strings.TrimSpace(string(exitErr.Stderr)))
+		return nil, goCommandError("go env", err)
+	}
+	env := map[string]string{}
+	if err := json.Unmarshal(out, &env); err != nil {
+		return nil, fmt.Errorf("go env: %w", err)
+	}
+	if gomod := env["GOMOD"]; gomod == "" || gomod == os.DevNull {
+		return nil, errors.New("go env GOMOD: not inside a Go module (run the program from the project directory)")
+	}
+	delete(env, "GOMOD")
+	return env, nil
+}
+
+// buildEnv is the whole environment of the build: the target, the pinned
+// toolchain, everything that could change the output set to its default,
+// and only the caller's cache, network and home settings besides.
+func buildEnv(caller map[string]string, toolchain string) []string {
+	env := []string{
+		"GOOS=" + targetOS,
+		"GOARCH=" + targetArch,
+		"GOARM64=" + goarm64,
+		"CGO_ENABLED=0",
+		"GOFLAGS=",
+		"GOEXPERIMENT=",
+		"GOTOOLCHAIN=" + toolchain,
+		// Only the module's own go.mod: no go.work around it, no go env
+		// file (an empty GOFLAGS would otherwise fall back to its value).
+		"GOWORK=off",
+		"GOENV=off",
+	}
+	for _, k := range callerGoEnvKeys {
+		if v := caller[k]; v != "" {
+			env = append(env, k+"="+v)
 		}
-		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("go env GOMOD: not inside a Go module (run the program from the project directory)")
+	for _, k := range callerOSEnvKeys {
+		if v, ok := os.LookupEnv(k); ok && v != "" {
+			env = append(env, k+"="+v)
+		}
 	}
-	return filepath.Dir(gomod), nil
+	return env
+}
+
+// listedModule is what go list -m -json says about a module.
+type listedModule struct {
+	Path, Version, Dir string
+	Main               bool
+}
+
+// moduleDir finds the source of module as the caller's module resolves
+// it: the caller's own root when it is that module, else the module cache
+// or the target of a replace directive.
+func moduleDir(ctx context.Context, dir, module string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-json", module)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("finding %s (the caller's module must be it or require it): %w", module, goCommandError("go list -m", err))
+	}
+	var m listedModule
+	if err := json.Unmarshal(out, &m); err != nil {
+		return "", fmt.Errorf("go list -m %s: %w", module, err)
+	}
+	if m.Dir == "" && !m.Main && m.Version != "" {
+		// Required but not downloaded yet.
+		cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", m.Path+"@"+m.Version)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			return "", goCommandError("go mod download", err)
+		}
+		if err := json.Unmarshal(out, &m); err != nil {
+			return "", fmt.Errorf("go mod download %s: %w", module, err)
+		}
+	}
+	if m.Dir == "" {
+		return "", fmt.Errorf("go list -m %s: no source directory", module)
+	}
+	return m.Dir, nil
+}
+
+// pinnedToolchain is the go release the module's go.mod names in its
+// toolchain line; without one, the local go command builds (GOTOOLCHAIN=local)
+// and the bundle's Toolchain says which release that was.
+func pinnedToolchain(root string) (string, error) {
+	gomod := filepath.Join(root, "go.mod")
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", fmt.Errorf("reading the toolchain line: %w", err)
+	}
+	f, err := modfile.ParseLax(gomod, data, nil)
+	if err != nil {
+		return "", fmt.Errorf("reading the toolchain line: %w", err)
+	}
+	if f.Toolchain == nil || f.Toolchain.Name == "" {
+		return "local", nil
+	}
+	return f.Toolchain.Name, nil
+}
+
+// goCommandError adds what the go command printed to its error.
+func goCommandError(what string, err error) error {
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return fmt.Errorf("%s: %w: %s", what, err, strings.TrimSpace(string(exitErr.Stderr)))
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // zipBootstrap writes a zip with the single entry bootstrap, mode 0755 so

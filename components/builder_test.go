@@ -7,13 +7,21 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/mod/modfile"
 )
 
 // readBundle checks the bundle's hash against the file and returns the zip.
@@ -106,6 +114,9 @@ func TestGoBuilderReproducible(t *testing.T) {
 		t.Errorf("source code hashes differ: %s and %s", first.SourceCodeHash, second.SourceCodeHash)
 	}
 	requireLinuxARM64(t, bootstrapEntry(t, a))
+	if want := thisModule(t).Toolchain.Name; first.Toolchain != want {
+		t.Errorf("Toolchain = %q, want %q from go.mod's toolchain line", first.Toolchain, want)
+	}
 	for _, bundle := range []Bundle{first, second} {
 		entries, err := os.ReadDir(filepath.Dir(bundle.ZipPath))
 		if err != nil {
@@ -117,12 +128,15 @@ func TestGoBuilderReproducible(t *testing.T) {
 	}
 }
 
+// throwawayModule is the path of writeModule's modules.
+const throwawayModule = "example.com/throwaway"
+
 // writeModule creates a throwaway module with one main package.
 func writeModule(t *testing.T, mainSource string) string {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
-		"go.mod":            "module example.com/throwaway\n\ngo 1.22\n",
+		"go.mod":            "module " + throwawayModule + "\n\ngo 1.22\n",
 		"cmd/hello/main.go": mainSource,
 	}
 	for name, content := range files {
@@ -142,7 +156,7 @@ func TestGoBuilderFindsModuleRootFromSubfolder(t *testing.T) {
 	module := writeModule(t, "package main\n\nfunc main() { println(\"hello\") }\n")
 	// Started in a subfolder, as a program may be: ./cmd/hello is still
 	// resolved from the module root.
-	b := GoBuilder{Dir: filepath.Join(module, "cmd"), TempDir: t.TempDir()}
+	b := GoBuilder{Dir: filepath.Join(module, "cmd"), Module: throwawayModule, TempDir: t.TempDir()}
 	bundle, err := b.Build(context.Background(), "./cmd/hello")
 	if err != nil {
 		t.Fatalf("Build: %v", err)
@@ -162,14 +176,14 @@ func TestGoBuilderErrors(t *testing.T) {
 	}{
 		{
 			name:    "compile error carries go build's stderr",
-			builder: GoBuilder{Dir: broken, TempDir: t.TempDir()},
+			builder: GoBuilder{Dir: broken, Module: throwawayModule, TempDir: t.TempDir()},
 			pkg:     "./cmd/hello",
 			want:    []string{"building ./cmd/hello", "undefined: undefinedThing"},
 			exitErr: true,
 		},
 		{
 			name:    "missing package",
-			builder: GoBuilder{Dir: broken, TempDir: t.TempDir()},
+			builder: GoBuilder{Dir: broken, Module: throwawayModule, TempDir: t.TempDir()},
 			pkg:     "./cmd/nothere",
 			want:    []string{"building ./cmd/nothere", "cmd/nothere"},
 			exitErr: true,
@@ -179,6 +193,13 @@ func TestGoBuilderErrors(t *testing.T) {
 			builder: GoBuilder{Dir: t.TempDir(), TempDir: t.TempDir()},
 			pkg:     "./cmd/hello",
 			want:    []string{"not inside a Go module"},
+		},
+		{
+			name:    "caller module does not require this one",
+			builder: GoBuilder{Dir: broken, TempDir: t.TempDir()},
+			pkg:     PostQuestionPackage,
+			want:    []string{"finding " + ModulePath, "must be it or require it"},
+			exitErr: true,
 		},
 	}
 	for _, tt := range tests {
@@ -232,5 +253,215 @@ func TestZipBootstrapIsDeterministic(t *testing.T) {
 	}
 	if bytes.Equal(a, c) {
 		t.Error("different binaries gave the same zip")
+	}
+}
+
+// thisModule is this module's go.mod, parsed.
+func thisModule(t *testing.T) *modfile.File {
+	t.Helper()
+	gomod := filepath.Join(thisModuleRoot(t), "go.mod")
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := modfile.Parse(gomod, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Toolchain == nil {
+		t.Fatal("go.mod has no toolchain line: the build would not be pinned")
+	}
+	return f
+}
+
+// thisModuleRoot is the checkout the tests run in (the parent of components/).
+func thisModuleRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func TestModulePath(t *testing.T) {
+	t.Parallel()
+	if got := reflect.TypeFor[GoBuilder]().PkgPath(); got != ModulePath+"/components" {
+		t.Errorf("components is %s, want it inside ModulePath %s", got, ModulePath)
+	}
+	if got := thisModule(t).Module.Mod.Path; got != ModulePath {
+		t.Errorf("go.mod names module %s, ModulePath is %s", got, ModulePath)
+	}
+}
+
+// TestBuildEnvIsFromScratch: the build's environment is the allow-list,
+// with the settings that change the output pinned, whatever the caller has.
+func TestBuildEnvIsFromScratch(t *testing.T) {
+	t.Setenv("GOFLAGS", "-race")
+	t.Setenv("GOARM64", "v8.5")
+	t.Setenv("MYSFITS_SECRET_THING", "leak")
+	t.Setenv("HOME", "/home/someone")
+	env := buildEnv(map[string]string{"GOPROXY": "https://proxy.example.com", "GOCACHE": "/cache", "GONOSUMDB": ""}, "go1.26.8")
+	got := map[string][]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		got[k] = append(got[k], v)
+	}
+	want := map[string]string{
+		"GOOS": "linux", "GOARCH": "arm64", "GOARM64": "v8.0", "CGO_ENABLED": "0",
+		"GOFLAGS": "", "GOEXPERIMENT": "", "GOTOOLCHAIN": "go1.26.8", "GOWORK": "off", "GOENV": "off",
+		"GOPROXY": "https://proxy.example.com", "GOCACHE": "/cache", "HOME": "/home/someone",
+	}
+	for k, v := range want {
+		if !slices.Equal(got[k], []string{v}) {
+			t.Errorf("%s = %q, want exactly %q", k, got[k], v)
+		}
+	}
+	allowed := append(slices.Clone(callerGoEnvKeys), callerOSEnvKeys...)
+	for k := range got {
+		if _, pinned := want[k]; !pinned && !slices.Contains(allowed, k) {
+			t.Errorf("build environment holds %s, which is neither pinned nor allowed", k)
+		}
+	}
+	if _, ok := got["GONOSUMDB"]; ok {
+		t.Error("an empty caller setting was passed on")
+	}
+}
+
+// TestGoBuilderIgnoresCallerEnvironment: a caller whose environment and go
+// env file ask for other flags, experiments and targets gets the same
+// bytes as a clean build.
+func TestGoBuilderIgnoresCallerEnvironment(t *testing.T) {
+	ctx := context.Background()
+	clean, err := testBuilder.Build(ctx, PostQuestionPackage)
+	if err != nil {
+		t.Fatalf("clean build: %v", err)
+	}
+	// Keep the caches where they are: only the settings that shape the
+	// output are polluted.
+	out, err := exec.Command("go", "env", "GOPATH", "GOMODCACHE", "GOCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	caches := strings.Fields(string(out))
+	if len(caches) != 3 {
+		t.Fatalf("go env printed %q", out)
+	}
+	t.Setenv("GOPATH", caches[0])
+	t.Setenv("GOMODCACHE", caches[1])
+	t.Setenv("GOCACHE", caches[2])
+	// A go env file (go env -w) in a fresh home: the build must not read it,
+	// even for the settings it leaves empty.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	t.Setenv("APPDATA", filepath.Join(home, "AppData"))
+	config, err := os.UserConfigDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goEnvFile := filepath.Join(config, "go", "env")
+	if err := os.MkdirAll(filepath.Dir(goEnvFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(goEnvFile, []byte("GOFLAGS=-gcflags=all=-l -ldflags=-X=main.fromGoEnvFile=1\nGOEXPERIMENT=nogreenteagc\nGOARM64=v8.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOENV", "")
+	t.Setenv("GOFLAGS", "-tags=foo -gcflags=all=-N -ldflags=-X=main.polluted=1 -mod=mod")
+	t.Setenv("GOEXPERIMENT", "nogreenteagc")
+	t.Setenv("GOARM64", "v8.5")
+	t.Setenv("GOOS", "windows")
+	t.Setenv("GOARCH", "386")
+	t.Setenv("CGO_ENABLED", "1")
+
+	polluted, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, PostQuestionPackage)
+	if err != nil {
+		t.Fatalf("build with a polluted environment: %v", err)
+	}
+	a, b := readBundle(t, clean), readBundle(t, polluted)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("the caller's environment changed the archive: %s clean, %s polluted", clean.SourceCodeHash, polluted.SourceCodeHash)
+	}
+	if polluted.Toolchain != clean.Toolchain {
+		t.Errorf("toolchain %s, clean build %s", polluted.Toolchain, clean.Toolchain)
+	}
+}
+
+// TestGoBuilderFromConsumerModule uses the component from another module,
+// as the main Mysfits project does: a throwaway module requiring this one
+// (replaced by this checkout), resolved offline from the module cache. The
+// functions it deploys must be byte for byte those built here.
+func TestGoBuilderFromConsumerModule(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root, ours := thisModuleRoot(t), thisModule(t)
+
+	consumer := t.TempDir()
+	var gomod strings.Builder
+	fmt.Fprintf(&gomod, "module example.com/mysfits-site\n\ngo %s\n\nrequire %s v0.0.0\n\nrequire (\n", ours.Go.Version, ModulePath)
+	for _, r := range ours.Require {
+		indirect := ""
+		if r.Indirect {
+			indirect = " // indirect"
+		}
+		fmt.Fprintf(&gomod, "\t%s %s%s\n", r.Mod.Path, r.Mod.Version, indirect)
+	}
+	fmt.Fprintf(&gomod, ")\n\nreplace %s => %s\n", ModulePath, modfile.AutoQuote(root))
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := os.ReadFile(filepath.Join("testdata", "consumer", "main_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"go.mod": []byte(gomod.String()), "go.sum": sum, "main_test.go": site} {
+		if err := os.WriteFile(filepath.Join(consumer, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	archives := filepath.Join(t.TempDir(), "archives.json")
+	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", ".")
+	cmd.Dir = consumer
+	cmd.Env = append(os.Environ(),
+		"GOFLAGS=-mod=mod", // the consumer's own; the functions' build runs with none
+		"GOPROXY=off",      // everything from the module cache
+		"GOSUMDB=off",
+		"GOWORK=off",
+		"CONSUMER_ARCHIVES="+archives,
+	)
+	if runtime.GOARCH != "arm64" {
+		// Does not change the consumer's own (host) build; must not reach
+		// the functions'.
+		cmd.Env = append(cmd.Env, "GOARM64=v8.5")
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go test in the consumer module: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(archives)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]struct{ SourceCodeHash, Toolchain string }
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	for name, pkg := range map[string]string{"questions-post": PostQuestionPackage, "questions-process": ProcessStreamPackage} {
+		want, err := testBuilder.Build(ctx, pkg)
+		if err != nil {
+			t.Fatalf("building %s here: %v", pkg, err)
+		}
+		if got[name].SourceCodeHash != want.SourceCodeHash {
+			t.Errorf("%s from the consumer module has hash %q, built here %q", name, got[name].SourceCodeHash, want.SourceCodeHash)
+		}
+		if got[name].Toolchain != want.Toolchain || want.Toolchain != ours.Toolchain.Name {
+			t.Errorf("%s toolchain tag %q, built here with %q, go.mod pins %q", name, got[name].Toolchain, want.Toolchain, ours.Toolchain.Name)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("consumer deployed functions %v, want questions-post and questions-process", got)
 	}
 }

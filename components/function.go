@@ -46,12 +46,16 @@ const (
 	functionMemoryMB     = 128
 	// maxFunctionTimeout is Lambda's limit.
 	maxFunctionTimeout = 15 * time.Minute
+	// ToolchainTag is the function's tag naming the Go release that
+	// compiled its archive (Bundle.Toolchain), so a console shows it.
+	ToolchainTag = "go-toolchain"
 )
 
 // TracedGoFunctionArgs describe a Lambda function built from a Go main package.
 type TracedGoFunctionArgs struct {
-	// Package is the main package, relative to the module root
-	// (./functions/postquestion) or as an import path.
+	// Package is the main package, relative to the root of the module the
+	// Builder builds from (GoBuilder: this module, ModulePath, wherever the
+	// program runs), such as ./functions/postquestion, or an import path.
 	Package string
 	// Builder makes the deployment package; nil means GoBuilder{}.
 	Builder     Builder
@@ -161,7 +165,7 @@ func NewTracedGoFunction(ctx *pulumi.Context, name string, args *TracedGoFunctio
 		return nil, err
 	}
 
-	function, err := lambda.NewFunction(ctx, name, &lambda.FunctionArgs{
+	functionArgs := &lambda.FunctionArgs{
 		Description:    pulumi.String(args.Description),
 		Role:           role.Arn,
 		Code:           pulumi.NewFileArchive(bundle.ZipPath),
@@ -182,7 +186,11 @@ func NewTracedGoFunction(ctx *pulumi.Context, name string, args *TracedGoFunctio
 			ApplicationLogLevel: pulumi.String("INFO"),
 			SystemLogLevel:      pulumi.String("INFO"),
 		},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{policy, logs})) // the first invocation can already log and trace
+	}
+	if bundle.Toolchain != "" {
+		functionArgs.Tags = pulumi.StringMap{ToolchainTag: pulumi.String(bundle.Toolchain)}
+	}
+	function, err := lambda.NewFunction(ctx, name, functionArgs, parent, pulumi.DependsOn([]pulumi.Resource{policy, logs})) // the first invocation can already log and trace
 	if err != nil {
 		return nil, err
 	}

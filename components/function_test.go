@@ -39,6 +39,13 @@ func TestNewTracedGoFunction(t *testing.T) {
 		pm.Str(t, in, "handler") != bootstrapName || pm.Str(t, in, "runtime") != functionRuntime {
 		t.Errorf("function inputs = %v", in)
 	}
+	bundle, err := testBuilder.Build(t.Context(), "./functions/processstream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pm.StringMap(t, in, "tags"); len(got) != 1 || got[ToolchainTag] == "" || got[ToolchainTag] != bundle.Toolchain {
+		t.Errorf("tags = %v, want only %s=%s, the toolchain that built the archive", got, ToolchainTag, bundle.Toolchain)
+	}
 	if got := pm.StringMap(t, in, "environment", "variables"); len(got) != 1 || got["A"] != "b" {
 		t.Errorf("environment = %v, want exactly A=b", got)
 	}

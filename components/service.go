@@ -21,7 +21,9 @@ import (
 // QuestionsServiceType is the component's type token.
 const QuestionsServiceType = "mysfits:questions:QuestionsService"
 
-// Packages of the two functions, relative to the module root.
+// Packages of the two functions, relative to this module's root (ModulePath):
+// GoBuilder builds them from this module's source, also when another module
+// uses the component.
 const (
 	PostQuestionPackage   = "./functions/postquestion"
 	ProcessStreamPackage  = "./functions/processstream"

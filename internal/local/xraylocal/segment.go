@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-xray-sdk-go/xray"
+	"github.com/aws/aws-xray-sdk-go/v2/xray"
 )
 
 // Segment is an X-Ray segment or subsegment document: the fields the local

@@ -2,18 +2,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/mysfits/mysfits-questions/functions/handlers"
 )
 
 func main() {
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := handlers.LambdaConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "postquestion: loading AWS configuration: %v\n", err)
 		os.Exit(1)

@@ -50,3 +50,12 @@ load: setup
 .PHONY: traces
 traces:
 	go run ./cmd/traces $(ARGS)
+
+# redrive lists the batches the stream mapping gave up on (kept whole in the
+# failure store: .local/failures for `make dev`, the S3 bucket on AWS) and,
+# with --apply, notifies each question once and removes what it redrove:
+# make redrive, make redrive ARGS='--apply',
+# pulumi stack output --json | make redrive ARGS='--aws --outputs - --apply'.
+.PHONY: redrive
+redrive:
+	go run ./cmd/redrive $(ARGS)

@@ -16,8 +16,19 @@
 //	questionsTopicName            its name
 //	postQuestionFunctionName      Lambda function behind POST /questions
 //	processQuestionsFunctionName  Lambda function on the table's stream
-//	deadLetterQueueUrl            SQS queue of stream records that could not be processed
+//	deadLetterQueueUrl            SQS queue with a notice of each stream batch that could not be
+//	                              processed (the batch itself is in failureBucketName)
 //	tracingStage                  the tracing stage in effect (1, 2 or 3)
+//
+// Operations outputs (README, "Guarantees"):
+//
+//	failureBucketName             S3 bucket holding each failed stream batch whole (go run ./cmd/redrive)
+//	operationsTopicArn            SNS topic the alarms notify (alarmEmail, else adminEmail)
+//	alarmNames                    the CloudWatch alarms by key (contract.AlarmKey)
+//	xrayFaultGroupName, ...Arn    X-Ray group of this stack's faulted requests
+//	xraySamplingRuleName          X-Ray sampling rule of the API stage
+//	adminEmailPendingConfirmation, alarmEmailPendingConfirmation
+//	                              whether SNS still waits for the e-mail's owner to confirm
 //
 // When mysfitsStack is set, the CORS origin is read from that stack's
 // websiteUrl output (see websiteURLOutput).
@@ -51,19 +62,21 @@ const (
 	keyThrottleRateLimit  = "throttleRateLimit"
 	keyThrottleBurstLimit = "throttleBurstLimit"
 	keyLogRetentionDays   = "logRetentionDays"
+	keyAlarmEmail         = "alarmEmail"
 )
 
 // tracingKeys name the tracing settings in configuration errors.
 var tracingKeys = contract.TracingNames{Stage: keyStage, FaultPercent: keyFaultPercent, FaultDelay: keyFaultDelay}
 
 // defaults are the values of the other absent keys, as written in
-// Pulumi.yaml.
+// Pulumi.yaml; the provider's inputs (provider/) apply the same constants.
 var defaults = map[string]string{
 	keyAllowedOrigin:      contract.AnyOrigin,
 	keyMysfitsStack:       "",
-	keyThrottleRateLimit:  "10",
-	keyThrottleBurstLimit: "20",
-	keyLogRetentionDays:   "14",
+	keyAlarmEmail:         "", // the administrator's address
+	keyThrottleRateLimit:  strconv.Itoa(components.DefaultThrottleRateLimit),
+	keyThrottleBurstLimit: strconv.Itoa(components.DefaultThrottleBurstLimit),
+	keyLogRetentionDays:   strconv.Itoa(components.DefaultLogRetentionDays),
 }
 
 // websiteURLOutput is the output of the main Mysfits stack holding the
@@ -78,6 +91,7 @@ const serviceName = "questions"
 type settings struct {
 	Tracing          contract.Tracing
 	AdminEmail       string
+	AlarmEmail       string // "" = AdminEmail
 	AllowedOrigin    string
 	MysfitsStack     string
 	Throttle         components.Throttle
@@ -121,6 +135,7 @@ func (p program) run(ctx *pulumi.Context) error {
 		Tracing:          s.Tracing,
 		Throttle:         s.Throttle,
 		LogRetentionDays: s.LogRetentionDays,
+		AlarmEmail:       s.AlarmEmail,
 		Builder:          p.builder,
 	})
 	if err != nil {
@@ -131,12 +146,20 @@ func (p program) run(ctx *pulumi.Context) error {
 	ctx.Export("questionsAllowedOrigin", pulumi.String(origin))
 	ctx.Export("questionsTableName", svc.TableName)
 	ctx.Export("questionsTableArn", svc.TableArn)
-	ctx.Export("questionsTopicArn", svc.TopicArn)
+	ctx.Export(contract.OutputTopicARN, svc.TopicArn)
 	ctx.Export("questionsTopicName", svc.TopicName)
 	ctx.Export("postQuestionFunctionName", svc.PostFunctionName)
 	ctx.Export("processQuestionsFunctionName", svc.ProcessFunctionName)
-	ctx.Export("deadLetterQueueUrl", svc.DeadLetterQueueURL)
+	ctx.Export(contract.OutputNoticeQueueURL, svc.DeadLetterQueueURL)
 	ctx.Export("tracingStage", pulumi.Int(int(s.Tracing.Stage)))
+	ctx.Export(contract.OutputFailureBucket, svc.FailureBucketName)
+	ctx.Export(contract.OutputOperationsTopic, svc.OperationsTopicArn)
+	ctx.Export(contract.OutputAlarmNames, svc.AlarmNames)
+	ctx.Export(contract.OutputXRayGroupName, svc.XRayGroupName)
+	ctx.Export(contract.OutputXRayGroupARN, svc.XRayGroupArn)
+	ctx.Export(contract.OutputSamplingRuleName, svc.SamplingRuleName)
+	ctx.Export(contract.OutputAdminPending, svc.AdminSubscriptionPending)
+	ctx.Export(contract.OutputAlarmPending, svc.AlarmSubscriptionPending)
 	return nil
 }
 
@@ -187,15 +210,24 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 		errs = append(errs, err)
 	}
 
+	checkEmail := func(key, address string) {
+		if err := questions.ValidateEmail(address); err != nil {
+			problem := err.Error()
+			if fe := (*questions.FieldError)(nil); errors.As(err, &fe) {
+				problem = "it " + fe.Problem
+			}
+			notAllowed(key, strconv.Quote(address), problem)
+		}
+	}
 	s.AdminEmail = get(keyAdminEmail)
 	if s.AdminEmail == "" {
 		errs = append(errs, fmt.Errorf("%s: not set (required: pulumi config set %s admin@example.com)", keyAdminEmail, keyAdminEmail))
-	} else if err := questions.ValidateEmail(s.AdminEmail); err != nil {
-		problem := err.Error()
-		if fe := (*questions.FieldError)(nil); errors.As(err, &fe) {
-			problem = "it " + fe.Problem
-		}
-		notAllowed(keyAdminEmail, strconv.Quote(s.AdminEmail), problem)
+	} else {
+		checkEmail(keyAdminEmail, s.AdminEmail)
+	}
+	// The alarms go to the administrator unless alarmEmail says otherwise.
+	if s.AlarmEmail = strings.TrimSpace(get(keyAlarmEmail)); s.AlarmEmail != "" {
+		checkEmail(keyAlarmEmail, s.AlarmEmail)
 	}
 
 	rawOrigin := get(keyAllowedOrigin)

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -121,6 +122,17 @@ func TestOutputs(t *testing.T) {
 			post := c.Get(t, "aws:lambda/function:Function", "questions-post")
 			process := c.Get(t, "aws:lambda/function:Function", "questions-process")
 			api := c.Get(t, "aws:apigateway/restApi:RestApi", "questions-api")
+			bucket := c.Get(t, "aws:s3/bucketV2:BucketV2", "questions-failures")
+			opsTopic := c.Get(t, "aws:sns/topic:Topic", "questions-operations-topic")
+			group := c.Get(t, "aws:xray/group:Group", "questions-faults")
+			rule := c.Get(t, "aws:xray/samplingRule:SamplingRule", "questions-sampling")
+			alarms := map[string]any{}
+			for _, a := range contract.Alarms() {
+				alarms[string(a.Key)] = pm.Str(t, c.Get(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "questions-"+string(a.Key)).State, "name")
+			}
+			if got := fmt.Sprint(run.exports["alarmNames"]); got != fmt.Sprint(alarms) {
+				t.Errorf("export alarmNames = %s, want %s", got, fmt.Sprint(alarms))
+			}
 			want := map[string]any{
 				"questionsApiEndpoint":         fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/prod", api.ID, pm.Region),
 				"questionsRestApiId":           api.ID,
@@ -133,8 +145,16 @@ func TestOutputs(t *testing.T) {
 				"processQuestionsFunctionName": pm.Str(t, process.State, "name"),
 				"deadLetterQueueUrl":           pm.Str(t, dlq.State, "url"),
 				"tracingStage":                 stage,
+				// Operations (the existing outputs above are unchanged).
+				"failureBucketName":             pm.Str(t, bucket.State, "bucket"),
+				"operationsTopicArn":            pm.Str(t, opsTopic.State, "arn"),
+				"xrayFaultGroupName":            pm.Str(t, group.Inputs, "groupName"),
+				"xrayFaultGroupArn":             pm.Str(t, group.State, "arn"),
+				"xraySamplingRuleName":          pm.Str(t, rule.State, "ruleName"),
+				"adminEmailPendingConfirmation": true, // e-mail subscriptions wait for their owner
+				"alarmEmailPendingConfirmation": true,
 			}
-			if len(run.exports) != len(want) {
+			if len(run.exports) != len(want)+1 { // + alarmNames
 				t.Errorf("exports = %v, want exactly %v", run.exports, want)
 			}
 			for k, v := range want {
@@ -228,6 +248,7 @@ func TestLoadSettingsErrors(t *testing.T) {
 		{"admin e-mail empty", map[string]string{keyAdminEmail: ""}, []string{"adminEmail: not set"}},
 		{"admin e-mail invalid", map[string]string{keyAdminEmail: "not-an-email"}, []string{`adminEmail: "not-an-email" is not allowed (it must be an e-mail address`}},
 		{"admin e-mail with a name", map[string]string{keyAdminEmail: "Admin <admin@mysfits.example>"}, []string{`adminEmail: "Admin <admin@mysfits.example>" is not allowed`}},
+		{"alarm e-mail invalid", map[string]string{keyAlarmEmail: "ops-at-mysfits"}, []string{`alarmEmail: "ops-at-mysfits" is not allowed (it must be an e-mail address`}},
 		{"origin with a path", map[string]string{keyAllowedOrigin: "https://www.mysfits.example/contact.html"}, []string{`allowedOrigin: "https://www.mysfits.example/contact.html" is not allowed (must be * or an origin`}},
 		{"origin not http", map[string]string{keyAllowedOrigin: "ftp://www.mysfits.example"}, []string{`allowedOrigin: "ftp://www.mysfits.example" is not allowed`}},
 		{"negative rate", map[string]string{keyThrottleRateLimit: "-5"}, []string{"throttleRateLimit: -5 is not allowed (must be greater than 0)"}},
@@ -366,7 +387,17 @@ func TestTwoStacksDoNotCollide(t *testing.T) {
 	physical := func(c *pm.Cloud) map[string]string {
 		names := map[string]string{}
 		for _, r := range c.Resources() {
-			if n, ok := r.State["name"].(string); ok && strings.HasPrefix(r.Type, "aws:") && !apiScoped[r.Type] {
+			if !strings.HasPrefix(r.Type, "aws:") || apiScoped[r.Type] {
+				continue
+			}
+			// Buckets, X-Ray groups and sampling rules have names of their
+			// own kind, account-wide (S3's even global).
+			for _, key := range []string{"name", "groupName", "ruleName"} {
+				if n, ok := r.State[key].(string); ok {
+					names[n] = r.Type + " " + r.Name
+				}
+			}
+			if n, ok := r.State["bucket"].(string); ok && r.Type == "aws:s3/bucketV2:BucketV2" {
 				names[n] = r.Type + " " + r.Name
 			}
 		}
@@ -451,7 +482,7 @@ func TestProjectFiles(t *testing.T) {
 
 	wantTypes := map[string]string{
 		keyStage: "integer", keyAdminEmail: "string", keyFaultPercent: "integer", keyFaultDelay: "string",
-		keyAllowedOrigin: "string", keyMysfitsStack: "string", keyThrottleRateLimit: "integer",
+		keyAllowedOrigin: "string", keyMysfitsStack: "string", keyAlarmEmail: "string", keyThrottleRateLimit: "integer",
 		keyThrottleBurstLimit: "integer", keyLogRetentionDays: "integer",
 	}
 	if len(project.Config) != len(wantTypes) {
@@ -548,7 +579,10 @@ func programDefault(key string) string {
 // with one inline policy; every resource a policy names is an exact ARN of
 // this stack's resources (or, where AWS has no exact ARN to name, the
 // sub-resources of one: a log group's streams, a table's streams for
-// ListStreams); only X-Ray writes use "*"; no action has a wildcard.
+// ListStreams, the failure bucket's objects for the process function's
+// PutObject); only X-Ray writes use "*"; no action has a wildcard. The
+// resource policies (bucket, queue) allow only AWS services, each limited
+// to one exact ARN of this stack, and deny the rest.
 func TestLeastPrivilege(t *testing.T) {
 	t.Parallel()
 	c := mustRun(t, "dev", baseConfig(3)).cloud
@@ -572,13 +606,19 @@ func TestLeastPrivilege(t *testing.T) {
 
 	table := c.Get(t, "aws:dynamodb/table:Table", "questions-table")
 	tableArn := pm.Str(t, table.State, "arn")
+	bucketArn := pm.Str(t, c.Get(t, "aws:s3/bucketV2:BucketV2", "questions-failures").State, "arn")
 	exact := map[string]bool{
 		tableArn:                            true,
 		pm.Str(t, table.State, "streamArn"): true,
 		pm.Str(t, c.Get(t, "aws:sns/topic:Topic", "questions-topic").State, "arn"): true,
 		pm.Str(t, c.Get(t, "aws:sqs/queue:Queue", "questions-dlq").State, "arn"):   true,
+		bucketArn: true,
+		pm.Str(t, c.Get(t, "aws:cloudwatch/eventRule:EventRule", "questions-failure-notices").State, "arn"): true,
 	}
-	subResources := map[string]bool{tableArn + "/stream/*": true}
+	for _, r := range c.OfType("aws:iam/role:Role") {
+		exact[pm.Str(t, r.State, "arn")] = true
+	}
+	subResources := map[string]bool{tableArn + "/stream/*": true, bucketArn + "/*": true}
 	for _, g := range c.OfType("aws:cloudwatch/logGroup:LogGroup") {
 		arn := pm.Str(t, g.State, "arn")
 		exact[arn] = true
@@ -603,12 +643,55 @@ func TestLeastPrivilege(t *testing.T) {
 					}
 				case exact[r]:
 				case subResources[r]:
-					if !slices.Contains(s.Action, "dynamodb:ListStreams") && !slices.Contains(s.Action, "logs:PutLogEvents") {
+					if !slices.Equal(s.Action, []string{"dynamodb:ListStreams"}) && !slices.Contains(s.Action, "logs:PutLogEvents") &&
+						!slices.Equal(s.Action, []string{"s3:PutObject"}) {
 						t.Errorf("%s grants %v on %s", p.Name, s.Action, r)
 					}
 				default:
 					t.Errorf("%s names %s, not an exact ARN of this stack", p.Name, r)
 				}
+			}
+		}
+	}
+
+	// Resource policies.
+	resourcePolicies := append(c.OfType("aws:s3/bucketPolicy:BucketPolicy"), c.OfType("aws:sqs/queuePolicy:QueuePolicy")...)
+	if n := len(resourcePolicies) + len(c.OfType("aws:sns/topicPolicy:TopicPolicy")); n != 2 {
+		t.Errorf("%d resource policies, want the failure bucket's and the notice queue's", n)
+	}
+	for _, p := range resourcePolicies {
+		var doc struct {
+			Statement []struct {
+				Effect    string
+				Principal any
+				Action    []string
+				Resource  []string
+				Condition map[string]map[string]string
+			}
+		}
+		if err := json.Unmarshal([]byte(pm.Str(t, p.Inputs, "policy")), &doc); err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		for _, s := range doc.Statement {
+			for _, r := range s.Resource {
+				if !exact[r] && !subResources[r] {
+					t.Errorf("%s names %s, not an ARN of this stack", p.Name, r)
+				}
+			}
+			conditionARNs := 0
+			for _, kv := range s.Condition {
+				for _, v := range kv {
+					if exact[v] {
+						conditionARNs++
+					}
+				}
+			}
+			switch {
+			case s.Effect == "Deny":
+				// Denying anyone what they may not do grants nothing.
+			case s.Effect == "Allow" && pm.Field(s.Principal, "Service") != nil && conditionARNs == 1 && !slices.ContainsFunc(s.Action, func(a string) bool { return strings.Contains(a, "*") }):
+			default:
+				t.Errorf("%s: %+v, want only a service allowed, on the condition of one ARN of this stack", p.Name, s)
 			}
 		}
 	}

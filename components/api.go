@@ -55,7 +55,10 @@ type QuestionsAPIArgs struct {
 type QuestionsAPI struct {
 	pulumi.ResourceState
 
-	RestAPIID    pulumi.StringOutput
+	RestAPIID pulumi.StringOutput
+	// Name is the REST API's name: the ApiName of its CloudWatch metrics,
+	// and with the stage the name of its X-Ray segments ({name}/prod).
+	Name         pulumi.StringOutput
 	ExecutionArn pulumi.StringOutput
 	StageName    pulumi.StringOutput
 	// Endpoint is https://{id}.execute-api.{region}.amazonaws.com/prod.
@@ -250,12 +253,14 @@ func NewQuestionsAPI(ctx *pulumi.Context, name string, args *QuestionsAPIArgs, o
 
 	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, parent)
 	api.RestAPIID = restAPIID
+	api.Name = restAPI.Name
 	api.ExecutionArn = restAPI.ExecutionArn
 	api.StageName = stage.StageName
 	api.Endpoint = pulumi.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", restAPIID, region.Name(), stage.StageName)
 	api.DeploymentTrigger = trigger
 	if err := ctx.RegisterResourceOutputs(api, pulumi.Map{
 		"restApiId":         api.RestAPIID,
+		"name":              api.Name,
 		"executionArn":      api.ExecutionArn,
 		"stageName":         api.StageName,
 		"endpoint":          api.Endpoint,
@@ -346,17 +351,19 @@ func headerParameters(prefix string, headers map[string]string) map[string]strin
 // shape the post function answers with; messageString is already quoted.
 const gatewayErrorTemplate = `{"error":$context.error.messageString}`
 
+// badRequestBodyTemplate answers a body the model refuses with the
+// validator's list of what failed, so the error names the field ("invalid
+// request body: [object has missing required properties ([\"email\"])]").
+// The variable comes JSON-escaped and unquoted, hence the quotes around
+// it. The local API Gateway answers the same.
+const badRequestBodyTemplate = `{"error":"` + contract.BadRequestBodyPrefix + `: ` + contract.ValidationErrorVariable + `"}`
+
 func newAPIShape(origin string) (apiShape, error) {
 	schema, err := contract.QuestionModelSchema()
 	if err != nil {
 		return apiShape{}, err
 	}
 	mockRequest, err := json.Marshal(map[string]int{"statusCode": http.StatusOK})
-	if err != nil {
-		return apiShape{}, err
-	}
-	// The local API Gateway answers a failed validation with the same body.
-	badBody, err := json.Marshal(map[string]string{"error": contract.BadRequestBodyMessage()})
 	if err != nil {
 		return apiShape{}, err
 	}
@@ -392,7 +399,7 @@ func newAPIShape(origin string) (apiShape, error) {
 			gatewayResponse("DEFAULT_5XX", gatewayErrorTemplate),
 			// A more specific type replaces DEFAULT_4XX entirely, so it
 			// repeats the CORS headers.
-			gatewayResponse("BAD_REQUEST_BODY", string(badBody)),
+			gatewayResponse("BAD_REQUEST_BODY", badRequestBodyTemplate),
 		},
 	}, nil
 }

@@ -22,14 +22,31 @@ type policyDocument struct {
 }
 
 type policyStatement struct {
-	Effect    string           `json:"Effect"`
-	Principal *policyPrincipal `json:"Principal,omitempty"`
-	Action    []string         `json:"Action"`
-	Resource  []string         `json:"Resource,omitempty"`
+	Sid    string `json:"Sid,omitempty"`
+	Effect string `json:"Effect"`
+	// Principal is a *policyPrincipal, or "*" (anyone) in a resource
+	// policy's Deny.
+	Principal any      `json:"Principal,omitempty"`
+	Action    []string `json:"Action"`
+	Resource  []string `json:"Resource,omitempty"`
+	// Condition maps an operator (Bool, ArnEquals) to keys and values.
+	Condition map[string]map[string]string `json:"Condition,omitempty"`
 }
 
 type policyPrincipal struct {
 	Service string `json:"Service"`
+}
+
+// anyone is the principal of a resource policy statement about everyone.
+const anyone = "*"
+
+// resourcePolicy renders a bucket or queue policy.
+func resourcePolicy(statements ...policyStatement) (string, error) {
+	b, err := json.Marshal(policyDocument{Version: policyVersion, Statement: statements})
+	if err != nil {
+		return "", fmt.Errorf("resource policy: %w", err)
+	}
+	return string(b), nil
 }
 
 const policyVersion = "2012-10-17"

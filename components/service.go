@@ -1,6 +1,7 @@
 // Package components holds the Pulumi components of the questions service:
 // QuestionsService, made of a QuestionsAPI in front of two TracedGoFunctions,
-// a DynamoDB table, an SNS topic and a dead-letter queue.
+// a DynamoDB table, an SNS topic, the stream mapping's failure store (a
+// bucket and its notice queue) and the operations alarms (operations.go).
 package components
 
 import (
@@ -43,6 +44,8 @@ type QuestionsServiceArgs struct {
 	Tracing          contract.Tracing
 	Throttle         Throttle
 	LogRetentionDays int
+	// AlarmEmail receives the operations alarms; "" = AdminEmail.
+	AlarmEmail string
 	// Builder builds the functions; nil means GoBuilder{}.
 	Builder Builder
 }
@@ -55,6 +58,11 @@ func (a *QuestionsServiceArgs) Validate() error {
 	var errs []error
 	if err := questions.ValidateEmail(a.AdminEmail); err != nil {
 		errs = append(errs, fmt.Errorf("AdminEmail: %w", err))
+	}
+	if a.AlarmEmail != "" {
+		if err := questions.ValidateEmail(a.AlarmEmail); err != nil {
+			errs = append(errs, fmt.Errorf("AlarmEmail: %w", err))
+		}
 	}
 	if err := contract.CheckOrigin(a.AllowedOrigin); err != nil {
 		errs = append(errs, fmt.Errorf("AllowedOrigin: %w", err))
@@ -76,16 +84,32 @@ func (a *QuestionsServiceArgs) Validate() error {
 type QuestionsService struct {
 	pulumi.ResourceState
 
-	APIEndpoint         pulumi.StringOutput
-	RestAPIID           pulumi.StringOutput
-	TableName           pulumi.StringOutput
-	TableArn            pulumi.StringOutput
-	TopicArn            pulumi.StringOutput
-	TopicName           pulumi.StringOutput
-	PostFunctionName    pulumi.StringOutput
-	ProcessFunctionName pulumi.StringOutput
-	DeadLetterQueueURL  pulumi.StringOutput
-	DeadLetterQueueArn  pulumi.StringOutput
+	// The pulumi tags name the outputs for the multi-language package
+	// (provider/), as RegisterResourceOutputs does; Annotate describes them.
+	APIEndpoint         pulumi.StringOutput `pulumi:"apiEndpoint"`
+	RestAPIID           pulumi.StringOutput `pulumi:"restApiId"`
+	TableName           pulumi.StringOutput `pulumi:"tableName"`
+	TableArn            pulumi.StringOutput `pulumi:"tableArn"`
+	TopicArn            pulumi.StringOutput `pulumi:"topicArn"`
+	TopicName           pulumi.StringOutput `pulumi:"topicName"`
+	PostFunctionName    pulumi.StringOutput `pulumi:"postFunctionName"`
+	ProcessFunctionName pulumi.StringOutput `pulumi:"processFunctionName"`
+	DeadLetterQueueURL  pulumi.StringOutput `pulumi:"deadLetterQueueUrl"`
+	DeadLetterQueueArn  pulumi.StringOutput `pulumi:"deadLetterQueueArn"`
+
+	// Operations (operations.go): the failure bucket, the operations topic,
+	// the alarms by contract.AlarmKey, the X-Ray fault group and sampling
+	// rule, and whether SNS still waits for each e-mail subscription's
+	// confirmation.
+	FailureBucketName        pulumi.StringOutput    `pulumi:"failureBucketName"`
+	FailureBucketArn         pulumi.StringOutput    `pulumi:"failureBucketArn"`
+	OperationsTopicArn       pulumi.StringOutput    `pulumi:"operationsTopicArn"`
+	AlarmNames               pulumi.StringMapOutput `pulumi:"alarmNames"`
+	XRayGroupName            pulumi.StringOutput    `pulumi:"xrayGroupName"`
+	XRayGroupArn             pulumi.StringOutput    `pulumi:"xrayGroupArn"`
+	SamplingRuleName         pulumi.StringOutput    `pulumi:"samplingRuleName"`
+	AdminSubscriptionPending pulumi.BoolOutput      `pulumi:"adminEmailPending"`
+	AlarmSubscriptionPending pulumi.BoolOutput      `pulumi:"alarmEmailPending"`
 }
 
 // NewQuestionsService creates the service. Every child is named from name
@@ -125,19 +149,27 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	if err != nil {
 		return nil, err
 	}
-	if _, err := sns.NewTopicSubscription(ctx, name+"-admin-email", &sns.TopicSubscriptionArgs{
+	adminSub, err := sns.NewTopicSubscription(ctx, name+"-admin-email", &sns.TopicSubscriptionArgs{
 		Topic:    topic.Arn,
 		Protocol: pulumi.String("email"),
 		Endpoint: pulumi.String(args.AdminEmail),
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, err
 	}
 
-	// Records the process function keeps failing on end up here, not lost.
+	// The notice queue: one message per batch in the failure store (it
+	// was the on-failure destination itself before the bucket; same
+	// resource, so existing stacks keep it and its output).
 	deadLetters, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
 		SqsManagedSseEnabled:    pulumi.Bool(true),
 		MessageRetentionSeconds: pulumi.Int(int(contract.DeadLetterRetention / time.Second)),
 	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// Records the process function keeps failing on end up here, whole.
+	failures, err := newFailureStore(ctx, name, deadLetters, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +200,7 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		Environment:      pulumi.StringMap(processFn.Env),
 		Timeout:          processFn.Timeout,
 		LogRetentionDays: args.LogRetentionDays,
-		Statements: []PolicyStatement{
+		Statements: append([]PolicyStatement{
 			// As SAM's DynamoDBStreamReadPolicy: the shard calls on this
 			// stream, ListStreams on the table's streams.
 			{
@@ -177,11 +209,12 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 			},
 			{Actions: []string{"dynamodb:ListStreams"}, Resources: pulumi.StringArray{pulumi.Sprintf("%s/stream/*", table.Arn)}},
 			{Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn}},
-			// The mapping's on-failure destination is sent with the function's role.
-			{Actions: []string{"sqs:SendMessage"}, Resources: pulumi.StringArray{deadLetters.Arn}},
-		},
+		}, failures.writerStatements()...), // the mapping's on-failure destination is written with the function's role
 	}, parent)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := failures.restrictTo(ctx, name, process.RoleArn, parent); err != nil {
 		return nil, err
 	}
 
@@ -205,9 +238,9 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		FunctionResponseTypes:          responseTypes,
 		ParallelizationFactor:          pulumi.Int(stream.ParallelizationFactor),
 		DestinationConfig: &lambda.EventSourceMappingDestinationConfigArgs{
-			OnFailure: &lambda.EventSourceMappingDestinationConfigOnFailureArgs{DestinationArn: deadLetters.Arn},
+			OnFailure: &lambda.EventSourceMappingDestinationConfigOnFailureArgs{DestinationArn: failures.bucket.Arn},
 		},
-	}, parent); err != nil {
+	}, parent, pulumi.DependsOn(failures.deps)); err != nil {
 		return nil, err
 	}
 
@@ -216,6 +249,19 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		AllowedOrigin: args.AllowedOrigin,
 		Tracing:       args.Tracing.Stage.APIGatewayTracing(),
 		Throttle:      args.Throttle,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	alarmEmail := args.AlarmEmail
+	if alarmEmail == "" {
+		alarmEmail = args.AdminEmail
+	}
+	ops, err := newOperations(ctx, name, &operationsArgs{
+		Email: alarmEmail, Stage: args.Tracing.Stage,
+		PostFunction: post.FunctionName, ProcessFunction: process.FunctionName,
+		NoticeQueue: deadLetters.Name, APIName: api.Name, RestAPIID: api.RestAPIID,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -231,6 +277,10 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	svc.ProcessFunctionName = process.FunctionName
 	svc.DeadLetterQueueURL = deadLetters.Url
 	svc.DeadLetterQueueArn = deadLetters.Arn
+	svc.FailureBucketName, svc.FailureBucketArn = failures.bucket.Bucket, failures.bucket.Arn
+	svc.OperationsTopicArn, svc.AlarmNames = ops.TopicArn, ops.AlarmNames
+	svc.XRayGroupName, svc.XRayGroupArn, svc.SamplingRuleName = ops.GroupName, ops.GroupArn, ops.SamplingRuleName
+	svc.AdminSubscriptionPending, svc.AlarmSubscriptionPending = adminSub.PendingConfirmation, ops.SubscriptionPending
 	if err := ctx.RegisterResourceOutputs(svc, pulumi.Map{
 		"apiEndpoint":         svc.APIEndpoint,
 		"restApiId":           svc.RestAPIID,
@@ -242,6 +292,17 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		"processFunctionName": svc.ProcessFunctionName,
 		"deadLetterQueueUrl":  svc.DeadLetterQueueURL,
 		"deadLetterQueueArn":  svc.DeadLetterQueueArn,
+		"failureBucketName":   svc.FailureBucketName,
+		"failureBucketArn":    svc.FailureBucketArn,
+		"operationsTopicArn":  svc.OperationsTopicArn,
+		"alarmNames":          svc.AlarmNames,
+		"xrayGroupName":       svc.XRayGroupName,
+		"xrayGroupArn":        svc.XRayGroupArn,
+		"samplingRuleName":    svc.SamplingRuleName,
+		"adminEmailPending":   svc.AdminSubscriptionPending,
+		"alarmEmailPending":   svc.AlarmSubscriptionPending,
+		// Awaited so the hint is printed while SNS waits for the admin.
+		"adminEmailHint": warnIfPending(ctx, adminSub, "administrator's"),
 	}); err != nil {
 		return nil, err
 	}

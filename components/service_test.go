@@ -44,9 +44,10 @@ func testArgs(stage contract.TracingStage) *QuestionsServiceArgs {
 type deployed struct {
 	c                                     *pm.Cloud
 	args                                  *QuestionsServiceArgs
-	table, topic, dlq                     *pm.Resource
+	table, topic, dlq, bucket             *pm.Resource
 	post, process                         function
 	tableArn, streamArn, topicArn, dlqArn string
+	bucketArn                             string
 }
 
 // deployService runs NewQuestionsService named "questions" as a stack.
@@ -64,11 +65,13 @@ func deployService(t *testing.T, stack string, args *QuestionsServiceArgs) deplo
 		table:   c.Get(t, "aws:dynamodb/table:Table", "questions-table"),
 		topic:   c.Get(t, "aws:sns/topic:Topic", "questions-topic"),
 		dlq:     c.Get(t, "aws:sqs/queue:Queue", "questions-dlq"),
+		bucket:  c.Get(t, "aws:s3/bucketV2:BucketV2", "questions-failures"),
 		post:    findFunction(t, c, "questions-post"),
 		process: findFunction(t, c, "questions-process"),
 	}
 	d.tableArn, d.streamArn = pm.Str(t, d.table.State, "arn"), pm.Str(t, d.table.State, "streamArn")
 	d.topicArn, d.dlqArn = pm.Str(t, d.topic.State, "arn"), pm.Str(t, d.dlq.State, "arn")
+	d.bucketArn = pm.Str(t, d.bucket.State, "arn")
 	return d
 }
 
@@ -129,6 +132,10 @@ func TestQuestionsServiceStages(t *testing.T) {
 		{"storage and notification", checkStorage},
 		{"stream mapping", checkStreamMapping},
 		{"api", checkAPI},
+		{"failure store", checkFailureStore},
+		{"alarms", checkAlarms},
+		{"x-ray group and sampling", checkTracingRules},
+		{"e-mail subscriptions", checkSubscriptions},
 		{"parents", checkParents},
 	}
 	for _, st := range stages {
@@ -262,7 +269,10 @@ func checkIAM(t *testing.T, d deployed) {
 		pm.Allow([]string{d.streamArn}, "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
 		pm.Allow([]string{d.tableArn + "/stream/*"}, "dynamodb:ListStreams"),
 		pm.Allow([]string{d.topicArn}, "sns:Publish"),
-		pm.Allow([]string{d.dlqArn}, "sqs:SendMessage"),
+		// The S3 on-failure destination: its objects, and listing it
+		// (Lambda requires both); nothing of the queue any more.
+		pm.Allow([]string{d.bucketArn + "/*"}, "s3:PutObject"),
+		pm.Allow([]string{d.bucketArn}, "s3:ListBucket"),
 		logs(d.process),
 		xray,
 	})
@@ -308,7 +318,7 @@ func checkStorage(t *testing.T, d deployed) {
 		t.Errorf("subscription = %v", sub.Inputs)
 	}
 	if pm.Field(d.dlq.Inputs, "sqsManagedSseEnabled") != true || pm.Num(t, d.dlq.Inputs, "messageRetentionSeconds") != 14*24*3600 {
-		t.Errorf("dead-letter queue = %v", d.dlq.Inputs)
+		t.Errorf("notice queue = %v", d.dlq.Inputs)
 	}
 }
 
@@ -338,8 +348,19 @@ func checkStreamMapping(t *testing.T, d deployed) {
 	if got := pm.StringList(in["functionResponseTypes"]); !slices.Equal(got, []string{"ReportBatchItemFailures"}) {
 		t.Errorf("functionResponseTypes = %v", got)
 	}
-	if got := pm.Str(t, in, "destinationConfig", "onFailure", "destinationArn"); got != d.dlqArn {
-		t.Errorf("on-failure destination = %s, want the dead-letter queue %s", got, d.dlqArn)
+	if got := pm.Str(t, in, "destinationConfig", "onFailure", "destinationArn"); got != d.bucketArn {
+		t.Errorf("on-failure destination = %s, want the failure bucket %s", got, d.bucketArn)
+	}
+	// Lambda writes to the bucket only once it is private, encrypted and
+	// expiring.
+	for _, typ := range []string{"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"} {
+		for _, r := range d.c.OfType(typ) {
+			if !slices.Contains(mappings[0].Dependencies, r.URN) {
+				t.Errorf("mapping does not wait for %s", typ)
+			}
+		}
 	}
 	// Lambda checks the role can read the stream when the mapping is
 	// created: the mapping waits for the function, which waits for

@@ -4,7 +4,9 @@
 // made from the settings, the tracing stage and fault settings with their
 // defaults and their one validation, the API's stage name, resource path,
 // request model and CORS answer, API Gateway's timeout, the table's key and
-// the stream mapping. Each rule is written here once; the component and the
+// the stream mapping, the failure store, the operations alarms with their
+// thresholds, the X-Ray sampling rule, and the stack outputs the redrive
+// command reads. Each rule is written here once; the component and the
 // local stack call the same functions, so they cannot drift.
 //
 // It imports nothing of the project but the questions domain, and no

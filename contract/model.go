@@ -56,10 +56,20 @@ func QuestionModelSchema() (string, error) {
 	return string(b), nil
 }
 
-// BadRequestBodyMessage is the error of API Gateway's BAD_REQUEST_BODY
-// answer. The validator's own message is only "Invalid request body"; this
-// says what the model expects, without echoing anything the visitor sent.
-func BadRequestBodyMessage() string {
-	return fmt.Sprintf("invalid request body: send a JSON object with only the string fields %s (at most %d characters) and %s (at most %d characters)",
-		questions.FieldEmail, questions.MaxEmailLength, questions.FieldQuestionText, questions.MaxQuestionRunes)
+// The error of API Gateway's BAD_REQUEST_BODY answer: a fixed prefix and
+// the request validator's own list of what failed,
+// $context.error.validationErrorString, such as
+// [object has missing required properties (["email"])] (API Gateway
+// developer guide, "$context variables for data models, authorizers,
+// mapping templates, and access logging"). The list names a missing or
+// extra field; for a wrong type or length it says what is wrong and,
+// as the validator words it, may quote the value.
+const (
+	BadRequestBodyPrefix    = "invalid request body"
+	ValidationErrorVariable = "$context.error.validationErrorString"
+)
+
+// BadRequestBodyError is the BAD_REQUEST_BODY error for a validation list.
+func BadRequestBodyError(validation string) string {
+	return BadRequestBodyPrefix + ": " + validation
 }

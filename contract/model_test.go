@@ -66,11 +66,22 @@ func TestQuestionModelSchema(t *testing.T) {
 	}
 }
 
-func TestBadRequestBodyMessage(t *testing.T) {
-	msg := contract.BadRequestBodyMessage()
-	for _, want := range []string{questions.FieldEmail, questions.FieldQuestionText, "254", "2000", "JSON object"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("message %q does not mention %q", msg, want)
-		}
+// The gateway response puts the error inside a JSON string literal with
+// API Gateway's variable in it: the fixed part must need no escaping.
+func TestBadRequestBodyError(t *testing.T) {
+	const list = `[object has missing required properties (["email"])]`
+	template := `{"error":"` + contract.BadRequestBodyError(contract.ValidationErrorVariable) + `"}`
+	quoted, err := json.Marshal(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// API Gateway substitutes the list JSON-escaped, without the quotes.
+	body := strings.Replace(template, contract.ValidationErrorVariable, string(quoted[1:len(quoted)-1]), 1)
+	var answer map[string]string
+	if err := json.Unmarshal([]byte(body), &answer); err != nil {
+		t.Fatalf("template %s gives %s, not JSON: %v", template, body, err)
+	}
+	if want := contract.BadRequestBodyError(list); answer["error"] != want || len(answer) != 1 {
+		t.Errorf("answer %v, want {\"error\": %q}", answer, want)
 	}
 }

@@ -21,7 +21,7 @@ type StreamMapping struct {
 	// MaxBatchingWindow lets a short burst of questions share one invocation.
 	MaxBatchingWindow time.Duration
 	// MaxRetryAttempts and MaxRecordAge bound how long a failing record can
-	// hold up its shard before it goes to the dead-letter queue.
+	// hold up its shard before it goes to the failure store.
 	MaxRetryAttempts      int
 	MaxRecordAge          time.Duration
 	BisectOnFunctionErr   bool
@@ -44,7 +44,8 @@ func QuestionsStream() StreamMapping {
 	}
 }
 
-// DeadLetterRetention is SQS's longest retention. The queue's messages
-// describe a failed batch (shard and sequence numbers); the records
-// themselves stay readable only as long as the stream keeps them (24 h).
-const DeadLetterRetention = 14 * 24 * time.Hour
+// DeadLetterRetention is how long the notice queue (the stack's
+// dead-letter queue, output deadLetterQueueUrl) keeps the notice of a
+// failed batch: as long as the failure store keeps the batch itself, and
+// SQS's longest retention.
+const DeadLetterRetention = FailureRetention

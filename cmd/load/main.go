@@ -2,7 +2,7 @@
 // machine: concurrent clients post questions with unique texts over
 // loopback, then every answer is checked question by question: each
 // accepted question is in the table as sent and reached the
-// administrator's inbox or the dead-letter queue, each rejected one got a
+// administrator's inbox or the failure store, each rejected one got a
 // JSON error and is stored nowhere. It prints throughput, latency and the
 // loss count, and exits non-zero when the promise is broken.
 //
@@ -43,6 +43,7 @@ type options struct {
 	sns        string
 	namePrefix string
 	stateDir   string
+	failureDir string
 }
 
 // Bounds that keep a run on a laptop.
@@ -75,6 +76,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.sns, "sns-endpoint", devstack.LocalEndpoint(devstack.DefaultGoAWSPort), "with --endpoint: GoAWS (SNS/SQS) of that stack")
 	fs.StringVar(&o.namePrefix, "name-prefix", devstack.DefaultNamePrefix, "resource name prefix of the stack")
 	fs.StringVar(&o.stateDir, "state-dir", ".local/load", "without --endpoint: folder for the started services' logs")
+	fs.StringVar(&o.failureDir, "failure-dir", devstack.FailureDir(".local"), "with --endpoint: the failure store of that stack")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: go run ./cmd/load [flags]   (or: make load ARGS='-n 500 -c 8')")
 		fs.PrintDefaults()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
-	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
 	"github.com/mysfits/mysfits-questions/internal/testkit/audit"
 	"github.com/mysfits/mysfits-questions/questions"
 )
@@ -20,7 +18,7 @@ import (
 // observer sees what the administrator is told, through a queue of its own
 // subscribed to the topic (SNS gives every subscriber each message; the
 // stack's inbox view consumes the inbox queue), and what the stream
-// mapping gave up, by reading the dead-letter queue without consuming it.
+// mapping gave up, by reading the failure store without changing it.
 type observer struct {
 	t            *target
 	queueURL     string
@@ -31,15 +29,22 @@ type observer struct {
 	mu       sync.Mutex
 	notes    []inbox.Notification
 	arrived  map[string]time.Time // question id -> first notification seen
-	seenDead map[string]bool      // dead-letter message ids already read
-	dead     []string             // question ids of dead-lettered batches
+	seenDead map[string]bool      // failure store keys already read
+	dead     []string             // question ids of the batches given up
 	problems []string             // what could not be read
 }
 
 // observe subscribes a fresh queue to the topic and starts reading.
 func observe(ctx context.Context, t *target, queueName string) (*observer, error) {
 	o := &observer{t: t, arrived: map[string]time.Time{}, seenDead: map[string]bool{}, done: make(chan struct{})}
-	var err error
+	// Batches a running stack gave up before this run are not this run's.
+	before, err := t.failures.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, obj := range before {
+		o.seenDead[obj.Key] = true
+	}
 	if o.queueURL, err = t.queues.CreateQueue(ctx, queueName, nil); err != nil {
 		return nil, err
 	}
@@ -98,44 +103,33 @@ func (o *observer) run(ctx context.Context) {
 	}
 }
 
-// readDeadLetters reads every visible dead-letter message once, leaving it
-// in the queue for the stack's owner.
+// readDeadLetters reads the batches put in the failure store since the
+// run began, leaving them there for the stack's owner (and redrive).
 func (o *observer) readDeadLetters(ctx context.Context) {
-	for ctx.Err() == nil {
-		msgs, err := o.t.queues.ReceiveMessage(ctx, o.t.deadLetterURL, 10, 0)
+	objs, err := o.t.failures.List(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			o.problem(fmt.Sprintf("reading the failure store: %v", err))
+		}
+		return
+	}
+	for _, obj := range objs {
+		o.mu.Lock()
+		seen := o.seenDead[obj.Key]
+		o.seenDead[obj.Key] = true
+		o.mu.Unlock()
+		if seen {
+			continue
+		}
+		// The record carries the batch whole: its ids need no stream read.
+		ids, err := obj.Record.QuestionIDs()
 		if err != nil {
-			if ctx.Err() == nil {
-				o.problem(fmt.Sprintf("reading the dead-letter queue: %v", err))
-			}
-			return
+			o.problem(fmt.Sprintf("failure record %s: %v", obj.Key, err))
+			continue
 		}
-		fresh := 0
-		for _, m := range msgs {
-			o.mu.Lock()
-			seen := o.seenDead[m.ID]
-			o.seenDead[m.ID] = true
-			o.mu.Unlock()
-			if seen {
-				continue
-			}
-			fresh++
-			var rec streampoller.OnFailureRecord
-			if err := json.Unmarshal([]byte(m.Body), &rec); err != nil {
-				o.problem(fmt.Sprintf("dead-letter message %s is not an on-failure record: %v", m.ID, err))
-				continue
-			}
-			ids, err := audit.DeadLetteredIDs(ctx, o.t.streams, rec)
-			if err != nil {
-				o.problem(fmt.Sprintf("dead-letter message %s: %v", m.ID, err))
-				continue
-			}
-			o.mu.Lock()
-			o.dead = append(o.dead, ids...)
-			o.mu.Unlock()
-		}
-		if fresh == 0 {
-			return
-		}
+		o.mu.Lock()
+		o.dead = append(o.dead, ids...)
+		o.mu.Unlock()
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 const quietPeriod = 3 * time.Second
 
 // stallTimeout ends the wait for notifications when none has come for this
-// long: far more than a failing batch needs to reach the dead-letter queue
+// long: far more than a failing batch needs to reach the failure store
 // (about 3.5s of retries), so what is still missing then stays missing.
 const stallTimeout = time.Minute
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/internal/failures"
 	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 	"github.com/mysfits/mysfits-questions/internal/local/goaws"
 	"github.com/mysfits/mysfits-questions/internal/local/provision"
@@ -23,9 +24,10 @@ type target struct {
 	endpoint string // the API's base URL
 	describe string
 
-	table         string
-	topicARN      string
-	deadLetterURL string
+	table    string
+	topicARN string
+	// failures is the stack's failure store, where given-up batches go.
+	failures failures.Dir
 
 	db      *dynamodb.Client
 	streams *dynamodbstreams.Client
@@ -78,10 +80,7 @@ func connect(ctx context.Context, o options, stderr io.Writer) (*target, error) 
 	if t.topicARN == "" {
 		return nil, fmt.Errorf("no topic %s at %s: %s", names.Topic, o.sns, hint)
 	}
-	var err error
-	if t.deadLetterURL, err = t.queues.QueueURL(ctx, names.DeadLetter); err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, hint)
-	}
+	t.failures = failures.Dir(o.failureDir)
 	return t, nil
 }
 
@@ -105,7 +104,7 @@ func start(ctx context.Context, o options, stderr io.Writer) (*target, error) {
 	t := newTarget(d.Endpoint(), d.Services.DynamoDBEndpoint, d.Services.GoAWSEndpoint)
 	t.describe = describeStack(true, o.stage, o)
 	r := d.Resources()
-	t.table, t.topicARN, t.deadLetterURL = r.TableName, r.TopicARN, r.DeadLetterURL
+	t.table, t.topicARN, t.failures = r.TableName, r.TopicARN, d.FailureStore()
 	t.failed = d.Failed
 	t.close = func() {
 		if err := d.Close(); err != nil {

@@ -164,7 +164,7 @@ Mythical Mysfits questions service, running locally: %s
   table             %s   (stream %s, data %s)
   topic             %s
   admin inbox       queue %s (printed below as notifications arrive)
-  dead-letter queue %s
+  failure store     %s   (batches that failed every retry; go run ./cmd/redrive, --apply notifies them)
   X-Ray daemon      udp %s (one line per finished trace below)
   %s
   %s
@@ -177,6 +177,6 @@ Try it:
 Ctrl-C stops everything.
 
 `, stage, d.Endpoint(), d.TraceConsole(), d.Endpoint(), d.Endpoint(), contract.ResourcePath,
-		r.TableName, contract.TableStreamViewType, data, r.TopicARN, n.Inbox, n.DeadLetter, d.XRayAddr(),
+		r.TableName, contract.TableStreamViewType, data, r.TopicARN, n.Inbox, d.FailureStore(), d.XRayAddr(),
 		services[0], services[1], d.LogDir, d.Endpoint(), contract.ResourcePath)
 }

@@ -128,6 +128,14 @@ type streamRecordError struct {
 func (e *streamRecordError) Error() string { return e.text }
 func (e *streamRecordError) Unwrap() error { return e.err }
 
+// NotifyRecord publishes one stream record's question, as the function
+// does for each INSERT: the redrive command sends a failed batch's
+// questions through it, so both send the same message. It returns the
+// question's id when the image held one.
+func (n *Notify) NotifyRecord(ctx context.Context, rec events.DynamoDBEventRecord) (string, error) {
+	return n.notify(ctx, rec)
+}
+
 // notify publishes one record's question and returns its id when the image
 // held one.
 func (n *Notify) notify(ctx context.Context, rec events.DynamoDBEventRecord) (string, error) {

@@ -125,6 +125,56 @@ func (m *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("name", name)
 		set("arn", arn)
 		set("invokeArn", fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", Region, arn))
+	case "aws:s3/bucketV2:BucketV2":
+		// Auto-named as the bucket input: lower case, globally unique.
+		bucket, _ := inputs["bucket"].(string)
+		if bucket == "" {
+			bucket = strings.ToLower(args.Name) + "-" + digest("bucket", 7)
+		}
+		id = bucket
+		set("bucket", bucket)
+		set("arn", "arn:aws:s3:::"+bucket)
+		set("bucketDomainName", bucket+".s3.amazonaws.com")
+		set("region", Region)
+	case "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+		"aws:s3/bucketOwnershipControls:BucketOwnershipControls", "aws:s3/bucketNotification:BucketNotification",
+		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":
+		id, _ = inputs["bucket"].(string) // a bucket's sub-resources are known by the bucket
+	case "aws:sqs/queuePolicy:QueuePolicy":
+		id, _ = inputs["queueUrl"].(string)
+	case "aws:sns/topicSubscription:TopicSubscription":
+		// An e-mail subscription waits for its confirmation; AWS gives it
+		// an ARN of the topic and a UUID (ReturnSubscriptionArn).
+		id = fmt.Sprintf("%s:%s-%s-%s-%s-%s", inputs["topic"], digest("s", 8), digest("s", 12)[8:12], digest("s", 16)[12:16], digest("s", 20)[16:20], digest("s", 32)[20:32])
+		set("arn", id)
+		protocol, _ := inputs["protocol"].(string)
+		set("pendingConfirmation", protocol == "email" || protocol == "email-json")
+		set("confirmationWasAuthenticated", false)
+		set("ownerId", Account)
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		id = name
+		set("name", name)
+		set("arn", fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", Region, Account, name))
+	case "aws:cloudwatch/eventRule:EventRule":
+		id = name
+		set("name", name)
+		set("arn", fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", Region, Account, name))
+	case "aws:cloudwatch/eventTarget:EventTarget":
+		target := "terraform-" + digest("target", 20)
+		set("targetId", target)
+		id = fmt.Sprintf("%s-%s", inputs["rule"], target)
+	case "aws:xray/group:Group":
+		id = fmt.Sprintf("arn:aws:xray:%s:%s:group/%s/%s", Region, Account, inputs["groupName"], strings.ToUpper(digest("group", 32)))
+		set("arn", id)
+	case "aws:xray/samplingRule:SamplingRule":
+		rule, _ := inputs["ruleName"].(string)
+		if rule == "" {
+			rule = args.Name + "-" + digest("name", 7)
+		}
+		id = rule
+		set("ruleName", rule)
+		set("arn", fmt.Sprintf("arn:aws:xray:%s:%s:sampling-rule/%s", Region, Account, rule))
 	case "pulumi:pulumi:StackReference":
 		id = args.ID
 		outputs, ok := m.StackOutputs[args.ID]
@@ -195,8 +245,8 @@ func (m *Cloud) ByURN(urn string) *Resource {
 
 // Context is a Pulumi context on cloud with config (full keys, such as
 // "mysfits-questions:stage"; aws:region is set to Region), closed when the
-// test ends.
-func Context(t *testing.T, cloud *Cloud, config map[string]string) *pulumi.Context {
+// test (or benchmark) ends.
+func Context(t testing.TB, cloud *Cloud, config map[string]string) *pulumi.Context {
 	t.Helper()
 	full := map[string]string{"aws:region": Region}
 	maps.Copy(full, config)
@@ -211,7 +261,7 @@ func Context(t *testing.T, cloud *Cloud, config map[string]string) *pulumi.Conte
 }
 
 // Run runs body as a stack on cloud and returns its exports, awaited.
-func Run(t *testing.T, cloud *Cloud, config map[string]string, body pulumi.RunFunc) (map[string]any, error) {
+func Run(t testing.TB, cloud *Cloud, config map[string]string, body pulumi.RunFunc) (map[string]any, error) {
 	t.Helper()
 	pctx := Context(t, cloud, config)
 	if err := pulumi.RunWithContext(pctx, body); err != nil {

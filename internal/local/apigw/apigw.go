@@ -144,7 +144,13 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request, requestID string, se
 			return a.gatewayError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
 		}
 		a.cfg.Log.Info("request body failed validation: BAD_REQUEST_BODY", "api_request_id", requestID, "reason", err.Error())
-		return a.gatewayError(w, http.StatusBadRequest, "BadRequestException", contract.BadRequestBodyMessage())
+		var refused *bodyError
+		if !errors.As(err, &refused) {
+			refused = &bodyError{problems: []string{"instance does not match the model"}}
+		}
+		// The component's BAD_REQUEST_BODY template:
+		// {"error":"invalid request body: $context.error.validationErrorString"}.
+		return a.gatewayError(w, http.StatusBadRequest, "BadRequestException", contract.BadRequestBodyError(refused.validationString()))
 	}
 	event := a.proxyEvent(r, text, requestID)
 	payload, err := json.Marshal(event)

@@ -117,44 +117,56 @@ func startStack(t *testing.T, tr contract.Tracing) (*Stack, *observed) {
 
 // startStackOn deploys the service on svc (the shared services, or ones a
 // test stops and restarts) and records what it prints, traces, notifies and
-// dead-letters. checkpointFile, when set, keeps the stream position across
+// puts in the failure store (which is in the test's state folder). checkpointFile, when set, keeps the stream position across
 // restarts of DynamoDB Local.
 func startStackOn(t *testing.T, svc *Services, tr contract.Tracing, checkpointFile string) (*Stack, *observed) {
+	t.Helper()
+	d, obs := startStackWith(t, svc, tr, func(c *Config) { c.CheckpointFile = checkpointFile })
+	return d.Stack, obs
+}
+
+// startStackWith is startStackOn with more of the stack's configuration
+// set by change (names, the failure store, the mapping's retries); the
+// test may close the deployment before it ends.
+func startStackWith(t *testing.T, svc *Services, tr contract.Tracing, change func(*Config)) (*Deployment, *observed) {
 	t.Helper()
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	obs := &observed{}
 	var console bytes.Buffer
 	var consoleMu sync.Mutex
+	cfg := Config{
+		Tracing:     tr,
+		NamePrefix:  fmt.Sprintf("it-stage%d-%s", tr.Stage, hex.EncodeToString(suffix)),
+		HTTPAddr:    "127.0.0.1:0",
+		XRayAddr:    "127.0.0.1:0",
+		WebDir:      "web", // the Contact Us page, as `make dev` serves it
+		Out:         lockedWriter{&consoleMu, &console},
+		Log:         slog.New(slog.NewTextHandler(io.MultiWriter(obs, t.Output()), nil)),
+		FunctionLog: io.MultiWriter(obs, t.Output()),
+		OnTrace: func(tr xraylocal.Trace) {
+			obs.mu.Lock()
+			defer obs.mu.Unlock()
+			obs.traces = append(obs.traces, tr)
+		},
+		OnNotification: func(n inbox.Notification) {
+			obs.mu.Lock()
+			defer obs.mu.Unlock()
+			obs.notifications = append(obs.notifications, n)
+		},
+		OnFailureStored: func(_ string, r streampoller.OnFailureRecord) {
+			obs.mu.Lock()
+			defer obs.mu.Unlock()
+			obs.deadLetters = append(obs.deadLetters, r)
+		},
+	}
+	if change != nil {
+		change(&cfg)
+	}
 	d, err := Up(context.Background(), UpConfig{
 		Services: ServicesConfig{StateDir: t.TempDir()},
 		Shared:   svc,
-		Stack: Config{
-			Tracing:        tr,
-			NamePrefix:     fmt.Sprintf("it-stage%d-%s", tr.Stage, hex.EncodeToString(suffix)),
-			HTTPAddr:       "127.0.0.1:0",
-			XRayAddr:       "127.0.0.1:0",
-			CheckpointFile: checkpointFile,
-			WebDir:         "web", // the Contact Us page, as `make dev` serves it
-			Out:            lockedWriter{&consoleMu, &console},
-			Log:            slog.New(slog.NewTextHandler(io.MultiWriter(obs, t.Output()), nil)),
-			FunctionLog:    io.MultiWriter(obs, t.Output()),
-			OnTrace: func(tr xraylocal.Trace) {
-				obs.mu.Lock()
-				defer obs.mu.Unlock()
-				obs.traces = append(obs.traces, tr)
-			},
-			OnNotification: func(n inbox.Notification) {
-				obs.mu.Lock()
-				defer obs.mu.Unlock()
-				obs.notifications = append(obs.notifications, n)
-			},
-			OnDeadLetter: func(r streampoller.OnFailureRecord) {
-				obs.mu.Lock()
-				defer obs.mu.Unlock()
-				obs.deadLetters = append(obs.deadLetters, r)
-			},
-		},
+		Stack:    cfg,
 	})
 	if err != nil {
 		t.Fatalf("starting the local stack: %v", err)
@@ -170,7 +182,7 @@ func startStackOn(t *testing.T, svc *Services, tr contract.Tracing, checkpointFi
 		defer consoleMu.Unlock()
 		t.Logf("console:\n%s", console.String())
 	})
-	return d.Stack, obs
+	return d, obs
 }
 
 type lockedWriter struct {

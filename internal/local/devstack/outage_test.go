@@ -18,14 +18,14 @@ import (
 // The outage tests run the stack exactly as `make dev` does, with the
 // stream mapping's settings from components/spec and the poller's default
 // backoff (0.5s doubling): a failing batch is retried after 0.5, 1 and 2
-// seconds and given up to the dead-letter queue after MaxRetryAttempts (3),
+// seconds and given up to the failure store after MaxRetryAttempts (3),
 // about 3.5 seconds after its first failure. That is the local retry
 // budget the SNS outage tests are measured against.
 const (
 	retryBudget = 3500 * time.Millisecond
 	// settleTimeout bounds the wait for the notifications after an outage:
-	// the longest wait is the dead-letter send retried with backoff until
-	// GoAWS is back, at most 30s between tries.
+	// the longest wait is a stream read retried with backoff until the
+	// service is back, at most 30s between tries.
 	settleTimeout = 90 * time.Second
 )
 
@@ -202,9 +202,9 @@ func TestSNSOutageShorterThanTheRetryBudget(t *testing.T) {
 }
 
 // An SNS outage longer than the retry budget: the first questions' batch
-// runs out of retries while SNS (and the dead-letter queue with it) is
-// down; the mapping keeps trying the dead-letter queue until it takes the
-// batch. Every question ends in the inbox or the dead-letter queue, once.
+// runs out of retries while SNS is down and goes to the failure store,
+// which needs no SNS (S3 on AWS, a folder here), and so may the next ones.
+// Every question ends in the inbox or the failure store, once.
 func TestSNSOutageLongerThanTheRetryBudget(t *testing.T) {
 	needLocalServices(t)
 	t.Parallel() // on services of its own
@@ -220,7 +220,7 @@ func TestSNSOutageLongerThanTheRetryBudget(t *testing.T) {
 	// retries; the one after it could be published.
 	single := func(req audit.Request) audit.Report { return c.audit1(svc, obs, req) }
 	if first := single(c.reqs[1]); first.DeadLettered != 1 {
-		t.Errorf("the first question of the outage: notified %d, dead-lettered %d; want it in the dead-letter queue (its retries ended %s into a %s outage)",
+		t.Errorf("the first question of the outage: notified %d, dead-lettered %d; want it in the failure store (its retries ended %s into a %s outage)",
 			first.Notified, first.DeadLettered, retryBudget, outage)
 	}
 	if last := single(c.reqs[len(c.reqs)-1]); last.Notified != 1 {

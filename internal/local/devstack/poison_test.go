@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -16,7 +15,6 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/mysfits/mysfits-questions/contract"
-	"github.com/mysfits/mysfits-questions/internal/local/goaws"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
 	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
 	"github.com/mysfits/mysfits-questions/questions"
@@ -26,8 +24,7 @@ import (
 // questions before and after it, on the real stack: the real handler, the
 // mapping's rules, DynamoDB Local's stream, GoAWS's topic and queues. Every
 // good question is notified exactly once, the bad record alone is in the
-// dead-letter queue with what it takes to find it in the stream, and the
-// stream moves on.
+// failure store, whole, and the stream moves on.
 func TestPoisonRecordDoesNotHoldUpItsBatch(t *testing.T) {
 	needLocalServices(t)
 	stack, obs := startStack(t, atStage(contract.StageLambdaOnly))
@@ -54,7 +51,7 @@ func TestPoisonRecordDoesNotHoldUpItsBatch(t *testing.T) {
 		}
 	}
 
-	waitFor(t, "the poison record in the dead-letter queue", func() bool { _, _, d := obs.snapshot(); return len(d) > 0 })
+	waitFor(t, "the poison record in the failure store", func() bool { _, _, d := obs.snapshot(); return len(d) > 0 })
 	waitFor(t, "the good questions notified", func() bool { _, n, _ := obs.snapshot(); return len(n) >= len(good) })
 
 	// The point of the test: the bad record shared its first invocation with
@@ -63,19 +60,18 @@ func TestPoisonRecordDoesNotHoldUpItsBatch(t *testing.T) {
 		t.Fatalf("the largest batch the process function got had %d records, want all %d written in one batching window", n, len(order))
 	}
 
-	// Read the real dead-letter queue: one on-failure record, for the bad
-	// record alone.
-	queues := &goaws.Client{Endpoint: services.GoAWSEndpoint}
-	msgs, err := queues.ReceiveMessage(ctx, res.DeadLetterURL, 10, time.Second)
+	// Read the failure store: one record, for the bad record alone, with
+	// the record itself (S3's on-failure record carries the batch).
+	objs, err := stack.FailureStore().List(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 1 {
-		t.Fatalf("the dead-letter queue holds %d messages, want the poison record's one", len(msgs))
+	if len(objs) != 1 {
+		t.Fatalf("the failure store holds %d records, want the poison record's one", len(objs))
 	}
-	var rec streampoller.OnFailureRecord
-	if err := json.Unmarshal([]byte(msgs[0].Body), &rec); err != nil {
-		t.Fatalf("dead-letter message %q: %v", msgs[0].Body, err)
+	rec := objs[0].Record
+	if !strings.HasPrefix(objs[0].Key, "aws/lambda/") || !strings.Contains(objs[0].Key, "/"+rec.DDBStreamBatchInfo.ShardID+"/") {
+		t.Errorf("failure store key %s, want Lambda's aws/lambda/<ESM-UUID>/<shardID>/... layout", objs[0].Key)
 	}
 	info := rec.DDBStreamBatchInfo
 	if rec.RequestContext.Condition != streampoller.ConditionRetriesExhausted || info.BatchSize != 1 ||
@@ -86,8 +82,14 @@ func TestPoisonRecordDoesNotHoldUpItsBatch(t *testing.T) {
 	if rec.ResponseContext == nil || rec.ResponseContext.FunctionError == "" {
 		t.Errorf("on-failure record %+v, want the function error of the last invocation", rec)
 	}
-	if strings.Contains(msgs[0].Body, "@poison.example") || strings.Contains(msgs[0].Body, "about mysfits") {
-		t.Errorf("the on-failure record carries item data: %s", msgs[0].Body)
+	ev, err := rec.Event()
+	if err != nil || len(ev.Records) != 1 {
+		t.Fatalf("the record's payload: %d records, %v; want the poison record whole", len(ev.Records), err)
+	}
+	image := ev.Records[0].Change.NewImage
+	if image[questions.AttrQuestionID].String() != poisonID || image[questions.AttrUserEmail].String() != poisonID+"@poison.example" ||
+		image[questions.AttrQuestionText].Number() != "42" || ev.Records[0].Change.SequenceNumber != info.StartSequenceNumber {
+		t.Errorf("the stored batch is %+v, want the poison item as written", ev.Records[0])
 	}
 
 	// It locates the bad record: read it back from the stream.
@@ -101,7 +103,7 @@ func TestPoisonRecordDoesNotHoldUpItsBatch(t *testing.T) {
 	}
 	out, err := streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator, Limit: aws.Int32(1)})
 	if err != nil || len(out.Records) != 1 {
-		t.Fatalf("reading the dead-lettered record back: %v, %d records", err, len(out.Records))
+		t.Fatalf("reading the failed record back: %v, %d records", err, len(out.Records))
 	}
 	key, _ := out.Records[0].Dynamodb.Keys[questions.AttrQuestionID].(*streamtypes.AttributeValueMemberS)
 	if key == nil || key.Value != poisonID {
@@ -130,7 +132,7 @@ func TestPoisonRecordDoesNotHoldUpItsBatch(t *testing.T) {
 		t.Errorf("the poison record was notified %d times", n)
 	}
 	if len(notes) != len(good)+1 || len(dead) != 1 {
-		t.Errorf("%d notifications and %d dead-letter records, want %d and 1", len(notes), len(dead), len(good)+1)
+		t.Errorf("%d notifications and %d failure records, want %d and 1", len(notes), len(dead), len(good)+1)
 	}
 	checkLogsHoldNoUserData(t, obs, good[0]+"@poison.example", "Question "+good[0]+" about mysfits?")
 	checkLogsHoldNoUserData(t, obs, poisonID+"@poison.example", "after.poison@example.com")

@@ -194,6 +194,17 @@ func (s *Services) Stop() error {
 	return errors.Join(errs...)
 }
 
+// Pid is the process id of a running service, 0 when it is not running:
+// for tools that measure what the service uses (make bench).
+func (s *Services) Pid(which Service) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.procs[which]; p != nil && !s.stopped[which] {
+		return p.Pid()
+	}
+	return 0
+}
+
 // Describe is one line per service for the start banner.
 func (s *Services) Describe() []string {
 	s.mu.Lock()

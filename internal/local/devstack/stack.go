@@ -21,9 +21,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/google/uuid"
 
 	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/handlers"
+	"github.com/mysfits/mysfits-questions/internal/failures"
 	"github.com/mysfits/mysfits-questions/internal/local/apigw"
 	"github.com/mysfits/mysfits-questions/internal/local/goaws"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
@@ -53,12 +55,17 @@ type Config struct {
 	TraceLimit int
 	// CheckpointFile keeps the stream position across restarts; "" = memory.
 	CheckpointFile string
+	// FailureDir is the failure store, the stand-in for the S3 bucket the
+	// mapping sends a batch it gives up on: one file per batch, the same
+	// record under the same key as on S3. Required; Up puts it in the
+	// state folder (FailureDir), so it outlives the stream and the stack.
+	FailureDir string
 	// StreamRetry spaces the event source mapping's retries (of a failing
 	// batch, of stream reads during an outage); zero = the poller's default.
 	StreamRetry streampoller.Backoff
 
 	// Out is the console: one line per finished trace, each notification
-	// reaching the inbox, each batch sent to the dead-letter queue.
+	// reaching the inbox, each batch put in the failure store.
 	Out io.Writer
 	// Log receives the stack's own diagnostics; FunctionLog what the
 	// handlers log (CloudWatch Logs on AWS).
@@ -66,9 +73,9 @@ type Config struct {
 	FunctionLog io.Writer
 
 	// Hooks let tests observe what the console shows.
-	OnTrace        func(xraylocal.Trace)
-	OnNotification func(inbox.Notification)
-	OnDeadLetter   func(streampoller.OnFailureRecord)
+	OnTrace         func(xraylocal.Trace)
+	OnNotification  func(inbox.Notification)
+	OnFailureStored func(key string, rec streampoller.OnFailureRecord)
 }
 
 // Stack is a running local deployment.
@@ -103,6 +110,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("AllowedOrigin: %w", err)
 	}
 	cfg.NamePrefix = cmp.Or(cfg.NamePrefix, DefaultNamePrefix)
+	if cfg.FailureDir == "" {
+		return cfg, errors.New("FailureDir: required (the failure store's folder; Up puts it in the state folder)")
+	}
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
@@ -182,7 +192,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		Process: func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 			return lambdalocal.InvokeJSON[events.DynamoDBEvent, events.DynamoDBEventResponse](ctx, process, ev, lambdalocal.Upstream{})
 		},
-		OnFailure:   s.deadLetter(queues),
+		OnFailure:   s.keepFailure(failures.Dir(cfg.FailureDir), mappingUUID(process.ARN)),
 		Retry:       cfg.StreamRetry,
 		Checkpoints: s.checkpoints(),
 		Log:         cfg.Log.With("component", "event source mapping"),
@@ -291,24 +301,31 @@ func (s *Stack) routes(api http.Handler) http.Handler {
 	return mux
 }
 
-// deadLetter sends a given-up batch to the dead-letter queue and shows it.
-func (s *Stack) deadLetter(queues *goaws.Client) streampoller.FailureFunc {
+// keepFailure puts a given-up batch in the failure store, under the key
+// Lambda gives its S3 object, and shows it.
+func (s *Stack) keepFailure(store failures.Dir, mapping string) streampoller.FailureFunc {
 	return func(ctx context.Context, rec streampoller.OnFailureRecord) error {
-		body, err := json.Marshal(rec)
+		key, err := failures.Key(mapping, rec)
 		if err != nil {
-			return fmt.Errorf("encoding the on-failure record: %w", err)
+			return err
 		}
-		if _, err := queues.SendMessage(ctx, s.resources.DeadLetterURL, string(body)); err != nil {
+		if err := store.Put(ctx, key, rec); err != nil {
 			return err
 		}
 		info := rec.DDBStreamBatchInfo
-		s.println(fmt.Sprintf("dead-letter  %s: %d record(s) of %s, sequence numbers %s..%s, now in queue %s",
-			rec.RequestContext.Condition, info.BatchSize, info.ShardID, info.StartSequenceNumber, info.EndSequenceNumber, s.names.DeadLetter))
-		if s.cfg.OnDeadLetter != nil {
-			s.cfg.OnDeadLetter(rec)
+		s.println(fmt.Sprintf("failure store  %s: %d record(s) of %s kept whole in %s (go run ./cmd/redrive lists them, --apply notifies them)",
+			rec.RequestContext.Condition, info.BatchSize, info.ShardID, store))
+		if s.cfg.OnFailureStored != nil {
+			s.cfg.OnFailureStored(key, rec)
 		}
 		return nil
 	}
+}
+
+// mappingUUID stands in for the event source mapping's UUID in the failure
+// store's keys: stable for a function, so one deployment's keys share it.
+func mappingUUID(functionARN string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(functionARN)).String()
 }
 
 // keepDocument keeps a segment document for the trace console.
@@ -409,6 +426,12 @@ func (s *Stack) Reprovision(ctx context.Context) error {
 	}
 	return nil
 }
+
+// FailureStore is the failure store's folder.
+func (s *Stack) FailureStore() failures.Dir { return failures.Dir(s.cfg.FailureDir) }
+
+// FailureDir is where a state folder keeps the failure store.
+func FailureDir(stateDir string) string { return filepath.Join(stateDir, "failures") }
 
 // CheckpointPath is where a data folder keeps the stream position.
 func CheckpointPath(dataDir string) string {

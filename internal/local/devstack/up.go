@@ -83,7 +83,8 @@ type UpConfig struct {
 	// Up starts only the stack on them and leaves them running.
 	Shared *Services
 	// Stack is the stack's configuration (a relative WebDir is under
-	// Root); Up fills in the services' endpoints and, when unset, the logs (files in StateDir/logs: the
+	// Root); Up fills in the services' endpoints and, when unset, the
+	// failure store (StateDir/failures) and the logs (files in StateDir/logs: the
 	// stack's own log as JSON in local.log with warnings also to Warnings,
 	// the functions' logs in functions.log, the console in console.log).
 	Stack    Config
@@ -130,6 +131,9 @@ func Up(ctx context.Context, c UpConfig) (_ *Deployment, err error) {
 		return nil, fmt.Errorf("log folder: %w", err)
 	}
 	cfg := c.Stack
+	if cfg.FailureDir == "" {
+		cfg.FailureDir = FailureDir(sc.StateDir)
+	}
 	if cfg.WebDir != "" && !filepath.IsAbs(cfg.WebDir) {
 		cfg.WebDir = filepath.Join(sc.Root, cfg.WebDir)
 	}

@@ -62,7 +62,10 @@ func TestBadInputIsRejectedAndNothingIsStored(t *testing.T) {
 	}
 	valid := body(email, text)
 	const jsonType = "application/json"
-	gateway := contract.BadRequestBodyMessage() // the component's BAD_REQUEST_BODY answer
+	// The component's BAD_REQUEST_BODY answer: the prefix and the
+	// validator's list, which names a missing or extra field.
+	gateway := contract.BadRequestBodyPrefix + ": ["
+	notJSON := contract.BadRequestBodyError("[the request body is not a single JSON value]")
 
 	cases := []struct {
 		name        string
@@ -72,28 +75,28 @@ func TestBadInputIsRejectedAndNothingIsStored(t *testing.T) {
 		problem     string // in the answer's error: gateway or the function's own
 		field       string // the field the function's answer names
 	}{
-		{name: "malformed JSON", contentType: jsonType, body: `{"email" "` + email + `"}`, status: 400, problem: gateway},
-		{name: "truncated JSON", contentType: jsonType, body: valid[:len(valid)-5], status: 400, problem: gateway},
-		{name: "trailing data", contentType: jsonType, body: valid + `{}`, status: 400, problem: gateway},
-		{name: "not an object", contentType: jsonType, body: `["` + email + `"]`, status: 400, problem: gateway},
-		{name: "e-mail a number", contentType: jsonType, body: `{"email":42,"questionText":"` + text + `"}`, status: 400, problem: gateway},
-		{name: "text an array", contentType: jsonType, body: `{"email":"` + email + `","questionText":["` + text + `"]}`, status: 400, problem: gateway},
-		{name: "e-mail null", contentType: jsonType, body: `{"email":null,"questionText":"` + text + `"}`, status: 400, problem: gateway},
-		{name: "text missing", contentType: jsonType, body: `{"email":"` + email + `"}`, status: 400, problem: gateway},
-		{name: "unknown field", contentType: jsonType, body: `{"email":"` + email + `","questionText":"` + text + `","name":"Ada"}`, status: 400, problem: gateway},
+		{name: "malformed JSON", contentType: jsonType, body: `{"email" "` + email + `"}`, status: 400, problem: notJSON},
+		{name: "truncated JSON", contentType: jsonType, body: valid[:len(valid)-5], status: 400, problem: notJSON},
+		{name: "trailing data", contentType: jsonType, body: valid + `{}`, status: 400, problem: notJSON},
+		{name: "not an object", contentType: jsonType, body: `["` + email + `"]`, status: 400, problem: gateway + `instance type (array) does not match any allowed primitive type (allowed: ["object"])]`},
+		{name: "e-mail a number", contentType: jsonType, body: `{"email":42,"questionText":"` + text + `"}`, status: 400, problem: gateway + `instance type (integer) does not match any allowed primitive type (allowed: ["string"])]`},
+		{name: "text an array", contentType: jsonType, body: `{"email":"` + email + `","questionText":["` + text + `"]}`, status: 400, problem: gateway + `instance type (array) does not match any allowed primitive type (allowed: ["string"])]`},
+		{name: "e-mail null", contentType: jsonType, body: `{"email":null,"questionText":"` + text + `"}`, status: 400, problem: gateway + `instance type (null) does not match any allowed primitive type (allowed: ["string"])]`},
+		{name: "text missing", contentType: jsonType, body: `{"email":"` + email + `"}`, status: 400, problem: gateway + `object has missing required properties (["questionText"])]`},
+		{name: "unknown field", contentType: jsonType, body: `{"email":"` + email + `","questionText":"` + text + `","name":"Ada"}`, status: 400, problem: gateway + `object instance has properties which are not allowed by the schema: ["name"]]`},
 		{name: "e-mail empty", contentType: jsonType, body: body("", text), status: 400, problem: "is required", field: "email"},
 		{name: "text empty", contentType: jsonType, body: body(email, ""), status: 400, problem: "must not be blank", field: "questionText"},
 		{name: "text whitespace only", contentType: jsonType, body: body(email, " \n\t\r "), status: 400, problem: "must not be blank", field: "questionText"},
 		{name: "e-mail invalid", contentType: jsonType, body: body("ada.validation.example.com", text), status: 400, problem: "must be an e-mail address", field: "email"},
 		{name: "e-mail with a display name", contentType: jsonType, body: body("Ada <"+email+">", text), status: 400, problem: "must be an e-mail address", field: "email"},
-		{name: "e-mail over 254 octets", contentType: jsonType, body: body(strings.Repeat("a", 64)+"@"+strings.Repeat("d", 63)+"."+strings.Repeat("d", 63)+"."+strings.Repeat("d", 59)+".com", text), status: 400, problem: gateway},
+		{name: "e-mail over 254 octets", contentType: jsonType, body: body(strings.Repeat("a", 64)+"@"+strings.Repeat("d", 63)+"."+strings.Repeat("d", 63)+"."+strings.Repeat("d", 59)+".com", text), status: 400, problem: "is too long (length: 256, maximum allowed: 254)]"},
 		{name: "e-mail local part over 64 octets", contentType: jsonType, body: body(strings.Repeat("a", 65)+"@example.com", text), status: 400, problem: "local part longer than 64", field: "email"},
-		{name: "text over 2000 characters", contentType: jsonType, body: body(email, strings.Repeat("é", questions.MaxQuestionRunes+1)), status: 400, problem: gateway},
+		{name: "text over 2000 characters", contentType: jsonType, body: body(email, strings.Repeat("é", questions.MaxQuestionRunes+1)), status: 400, problem: "is too long (length: 2001, maximum allowed: 2000)]"},
 		{name: "invalid UTF-8", contentType: jsonType, body: "{\"email\":\"" + email + "\",\"questionText\":\"caf\xe9 " + text + "\"}", status: 400, problem: "UTF-8", field: "questionText"},
 		{name: "lone surrogate escape", contentType: jsonType, body: `{"email":"` + email + `","questionText":"\ud800 ` + text + `"}`, status: 400, problem: "UTF-8", field: "questionText"},
 		{name: "escaped control character", contentType: jsonType, body: `{"email":"` + email + `","questionText":"` + text + `\u0007"}`, status: 400, problem: "control characters", field: "questionText"},
-		{name: "raw control character", contentType: jsonType, body: "{\"email\":\"" + email + "\",\"questionText\":\"" + text + "\x07\"}", status: 400, problem: gateway},
-		{name: "base64-encoded body", contentType: jsonType, body: base64.StdEncoding.EncodeToString([]byte(valid)), status: 400, problem: gateway},
+		{name: "raw control character", contentType: jsonType, body: "{\"email\":\"" + email + "\",\"questionText\":\"" + text + "\x07\"}", status: 400, problem: notJSON},
+		{name: "base64-encoded body", contentType: jsonType, body: base64.StdEncoding.EncodeToString([]byte(valid)), status: 400, problem: notJSON},
 		{name: "no content type", body: valid, status: 415, problem: "Content-Type: application/json"},
 		{name: "text/plain", contentType: "text/plain", body: valid, status: 415, problem: "Content-Type: application/json"},
 		{name: "form-encoded", contentType: "application/x-www-form-urlencoded", body: "email=" + email, status: 415, problem: "Content-Type: application/json"},

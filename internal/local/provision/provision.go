@@ -1,14 +1,14 @@
 // Package provision creates the questions service's resources on the local
 // services, from the same settings (components/spec) the Pulumi component
 // applies: the table with its stream, the topic, the administrator's inbox
-// queue subscribed to it, and the dead-letter queue of the stream mapping.
+// queue subscribed to it. The stream mapping's failure store is a folder
+// (devstack.Config.FailureDir), the stand-in for the S3 bucket.
 package provision
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,9 +22,9 @@ import (
 // Names of the local resources. On AWS Pulumi derives physical names from
 // the component name; locally they derive from a prefix.
 type Names struct {
-	Table, Topic, Inbox, DeadLetter string
-	PostFunction, ProcessFunction   string
-	API                             string
+	Table, Topic, Inbox           string
+	PostFunction, ProcessFunction string
+	API                           string
 }
 
 // NamesFor returns the names for prefix ("mysfits-questions").
@@ -33,7 +33,6 @@ func NamesFor(prefix string) Names {
 		Table:           prefix + "-questions",
 		Topic:           prefix + "-notifications",
 		Inbox:           prefix + "-admin-inbox",
-		DeadLetter:      prefix + "-stream-dlq",
 		PostFunction:    prefix + "-post",
 		ProcessFunction: prefix + "-process",
 		API:             prefix,
@@ -45,7 +44,6 @@ type Resources struct {
 	TableName, TableARN, StreamARN string
 	TopicARN                       string
 	InboxURL, InboxARN             string
-	DeadLetterURL, DeadLetterARN   string
 }
 
 // Table is the part of the DynamoDB client Create uses.
@@ -86,14 +84,6 @@ func Create(ctx context.Context, db Table, topics Topics, queues Queues, n Names
 	}
 	r.TopicARN = aws.ToString(topic.TopicArn)
 
-	// The dead-letter queue keeps failed batches as long as the component's.
-	retention := strconv.Itoa(int(contract.DeadLetterRetention / time.Second))
-	if r.DeadLetterURL, err = queues.CreateQueue(ctx, n.DeadLetter, map[string]string{"MessageRetentionPeriod": retention}); err != nil {
-		return Resources{}, err
-	}
-	if r.DeadLetterARN, err = queues.QueueARN(ctx, r.DeadLetterURL); err != nil {
-		return Resources{}, err
-	}
 	if r.InboxURL, err = queues.CreateQueue(ctx, n.Inbox, nil); err != nil {
 		return Resources{}, err
 	}

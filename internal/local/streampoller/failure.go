@@ -1,55 +1,34 @@
 package streampoller
 
 import (
+	"errors"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/google/uuid"
+
+	"github.com/mysfits/mysfits-questions/internal/failures"
 )
 
 // Conditions under which Lambda gives up on a batch.
 const (
-	ConditionRetriesExhausted = "RetryAttemptsExhausted"
-	ConditionRecordAge        = "RecordAgeExceeded"
+	ConditionRetriesExhausted = failures.ConditionRetriesExhausted
+	ConditionRecordAge        = failures.ConditionRecordAge
 )
 
 // OnFailureRecord is what Lambda sends to a stream mapping's on-failure
-// destination: where the batch sits in the stream, not its data, which stays
-// readable in the stream for 24 hours.
-type OnFailureRecord struct {
-	RequestContext     RequestContext   `json:"requestContext"`
-	ResponseContext    *ResponseContext `json:"responseContext,omitempty"`
-	Version            string           `json:"version"`
-	Timestamp          string           `json:"timestamp"`
-	DDBStreamBatchInfo BatchInfo        `json:"DDBStreamBatchInfo"`
-}
+// destination; the poller fills in the batch itself, as for an S3
+// destination (see package failures).
+type OnFailureRecord = failures.Record
 
-// RequestContext says why the batch was given up.
-type RequestContext struct {
-	RequestID              string `json:"requestId"`
-	FunctionARN            string `json:"functionArn"`
-	Condition              string `json:"condition"`
-	ApproximateInvokeCount int    `json:"approximateInvokeCount"`
-}
-
-// ResponseContext describes the last invocation, when there was one.
-type ResponseContext struct {
-	StatusCode      int    `json:"statusCode"`
-	ExecutedVersion string `json:"executedVersion"`
-	FunctionError   string `json:"functionError,omitempty"`
-}
-
-// BatchInfo locates the records in the stream.
-type BatchInfo struct {
-	ShardID                         string `json:"shardId"`
-	StartSequenceNumber             string `json:"startSequenceNumber"`
-	EndSequenceNumber               string `json:"endSequenceNumber"`
-	ApproximateArrivalOfFirstRecord string `json:"approximateArrivalOfFirstRecord"`
-	ApproximateArrivalOfLastRecord  string `json:"approximateArrivalOfLastRecord"`
-	BatchSize                       int    `json:"batchSize"`
-	StreamARN                       string `json:"streamArn"`
-}
+// The parts of an on-failure record.
+type (
+	RequestContext  = failures.RequestContext
+	ResponseContext = failures.ResponseContext
+	BatchInfo       = failures.BatchInfo
+)
 
 // lastInvocation is what the poller remembers of a batch's last try.
 type lastInvocation struct {
@@ -57,8 +36,10 @@ type lastInvocation struct {
 	functionError bool // the last one failed in the function
 }
 
+// newFailureRecord describes a given-up batch and carries it whole: the
+// event the function was (or would have been) invoked with.
 func newFailureRecord(now time.Time, functionARN, streamARN, shardID, condition string,
-	batch []types.Record, last lastInvocation) OnFailureRecord {
+	batch []types.Record, last lastInvocation) (OnFailureRecord, error) {
 	rec := OnFailureRecord{
 		RequestContext: RequestContext{
 			RequestID:              uuid.NewString(),
@@ -67,7 +48,7 @@ func newFailureRecord(now time.Time, functionARN, streamARN, shardID, condition 
 			ApproximateInvokeCount: last.count,
 		},
 		Version:   "1.0",
-		Timestamp: now.UTC().Format("2006-01-02T15:04:05.000Z"),
+		Timestamp: failures.FormatTimestamp(now),
 		DDBStreamBatchInfo: BatchInfo{
 			ShardID:                         shardID,
 			StartSequenceNumber:             sequenceNumber(batch[0]),
@@ -84,7 +65,22 @@ func newFailureRecord(now time.Time, functionARN, streamARN, shardID, condition 
 			rec.ResponseContext.FunctionError = "Unhandled"
 		}
 	}
-	return rec
+	ev := events.DynamoDBEvent{Records: make([]events.DynamoDBEventRecord, 0, len(batch))}
+	var errs []error
+	for _, r := range batch {
+		er, err := EventRecord(r, streamARN)
+		if err != nil {
+			errs = append(errs, err) // the record still says where it is in the stream
+			continue
+		}
+		ev.Records = append(ev.Records, er)
+	}
+	payload, err := failures.NewPayload(ev)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	rec.Payload = payload
+	return rec, errors.Join(errs...)
 }
 
 func sequenceNumber(r types.Record) string {

@@ -305,6 +305,10 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 			if info.ApproximateArrivalOfFirstRecord == "" || info.ApproximateArrivalOfLastRecord == "" {
 				t.Errorf("batch info lacks the arrival times: %+v", info)
 			}
+			// The record carries the batch whole, as for an S3 destination.
+			if got, err := d.QuestionIDs(); err != nil || !slices.Equal(got, tc.wantDead) {
+				t.Errorf("the record's payload holds %v (%v), want the given-up batch %v", got, err, tc.wantDead)
+			}
 			if got, want := d.RequestContext.ApproximateInvokeCount, m.MaxRetryAttempts+1-tc.spentRetries; got != want {
 				t.Errorf("approximateInvokeCount %d, want %d (the first try and %d retries, %d spent before)", got, want, m.MaxRetryAttempts, tc.spentRetries)
 			}

@@ -283,7 +283,10 @@ func indexOf(batch []types.Record, seq string) int {
 // giveUp sends the batch's on-failure record, retrying until the
 // destination takes it, then moves the checkpoint past the batch.
 func (p *Poller) giveUp(ctx context.Context, log *slog.Logger, shardID, condition string, batch []types.Record, last lastInvocation) error {
-	rec := newFailureRecord(p.cfg.Now(), p.cfg.FunctionARN, p.cfg.StreamARN, shardID, condition, batch, last)
+	rec, err := newFailureRecord(p.cfg.Now(), p.cfg.FunctionARN, p.cfg.StreamARN, shardID, condition, batch, last)
+	if err != nil {
+		log.Warn("the on-failure record lacks part of the batch", "error", err)
+	}
 	for attempt := 1; ; attempt++ {
 		err := p.cfg.OnFailure(ctx, rec)
 		if err == nil {

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi-go-provider/integration/fake"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/archive"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/mysfits/mysfits-questions/components"
+	pm "github.com/mysfits/mysfits-questions/internal/pulumimock"
+)
+
+// TestPluginBinary does what the Pulumi CLI does with a source-based Go
+// plugin: the Go language host runs `go build -o <file>` in this folder and
+// starts the binary in the consumer's project directory (here an empty
+// folder, as a TypeScript project has no go.mod) with the engine's address.
+// Over gRPC it must serve the schema and construct the component, building
+// the functions from this checkout: the same archives this module builds.
+func TestPluginBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the provider binary")
+	}
+	if _, file, _, _ := runtime.Caller(0); !filepath.IsAbs(file) {
+		t.Skip("built with -trimpath; so would the plugin be, and it could not find its source")
+	}
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	bin := filepath.Join(t.TempDir(), "pulumi-go-plugin")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build (as the Go language host runs it): %v\n%s", err, out)
+	}
+
+	engineAddr, _, err := fake.StartEngineServer(ctx, fake.NewEngineServer())
+	if err != nil {
+		t.Fatalf("starting the fake engine: %v", err)
+	}
+	cloud := pm.NewCloud(testProject, testStack)
+	monitorAddr, _, err := fake.StartMonitorServer(ctx, fake.NewResourceMonitorServer(plainMonitor{cloud}))
+	if err != nil {
+		t.Fatalf("starting the fake monitor: %v", err)
+	}
+
+	consumerDir := t.TempDir()
+	tmp := t.TempDir()
+	cmd := exec.CommandContext(ctx, bin, engineAddr)
+	cmd.Dir = consumerDir
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the plugin: %v", err)
+	}
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		// The engine ends a provider with SIGINT; it then removes its build folder.
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Errorf("interrupting the plugin: %v", err)
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("the plugin ended with %v", err)
+		}
+	}
+	defer stop()
+	port, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the plugin's port: %v", err)
+	}
+	conn, err := grpc.NewClient("127.0.0.1:"+strings.TrimSpace(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatalf("connecting to the plugin: %v", err)
+	}
+	defer conn.Close()
+	client := pulumirpc.NewResourceProviderClient(conn)
+
+	schemaResp, err := client.GetSchema(ctx, &pulumirpc.GetSchemaRequest{})
+	if err != nil {
+		t.Fatalf("GetSchema: %v", err)
+	}
+	if !strings.Contains(schemaResp.Schema, `"`+components.QuestionsServiceType+`"`) {
+		t.Errorf("the plugin's schema has no %s", components.QuestionsServiceType)
+	}
+
+	inputs, err := plugin.MarshalProperties(resource.NewPropertyMapFromMap(map[string]any{
+		inputAdminEmail: testEmail,
+		inputStage:      2,
+	}), plugin.MarshalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Construct(ctx, &pulumirpc.ConstructRequest{
+		Project: testProject, Stack: testStack, Parallel: 4, MonitorEndpoint: monitorAddr,
+		Type: components.QuestionsServiceType, Name: "questions", Inputs: inputs, AcceptsOutputValues: true,
+	})
+	if err != nil {
+		t.Fatalf("Construct: %v", err)
+	}
+	if resp.Urn != string(serviceURN("questions")) {
+		t.Errorf("URN = %s, want %s", resp.Urn, serviceURN("questions"))
+	}
+	state, err := plugin.UnmarshalProperties(resp.State, plugin.MarshalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if endpoint := state["apiEndpoint"]; !endpoint.IsString() || !strings.HasPrefix(endpoint.StringValue(), "https://") {
+		t.Errorf("apiEndpoint = %v", endpoint)
+	}
+
+	for fn, pkg := range map[string]string{"questions-post": components.PostQuestionPackage, "questions-process": components.ProcessStreamPackage} {
+		lambda := cloud.Get(t, "aws:lambda/function:Function", fn)
+		code, ok := lambda.Inputs["code"].(*archive.Archive)
+		if !ok || !strings.HasPrefix(code.Path, tmp) {
+			t.Errorf("%s code = %#v, want an archive in the plugin's temporary folder", fn, lambda.Inputs["code"])
+		}
+		want, err := testBuilder.Build(ctx, pkg)
+		if err != nil {
+			t.Fatalf("building %s here: %v", pkg, err)
+		}
+		if got := pm.Str(t, lambda.Inputs, "sourceCodeHash"); got != want.SourceCodeHash {
+			t.Errorf("%s sourceCodeHash %s, want %s as this checkout builds it", fn, got, want.SourceCodeHash)
+		}
+	}
+
+	stop()
+	if left, _ := filepath.Glob(filepath.Join(tmp, "mysfits-questions-provider-*")); len(left) != 0 {
+		t.Errorf("the plugin left its build folder behind: %v", left)
+	}
+}

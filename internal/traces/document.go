@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Document is a parsed X-Ray segment or subsegment document: the fields the
@@ -40,15 +41,17 @@ type HTTP struct {
 
 // HTTPRequest is what a segment recorded of the request it served or sent.
 type HTTPRequest struct {
-	Method    string `json:"method,omitempty"`
-	URL       string `json:"url,omitempty"`
-	UserAgent string `json:"user_agent,omitempty"`
-	ClientIP  string `json:"client_ip,omitempty"`
+	Method        string `json:"method,omitempty"`
+	URL           string `json:"url,omitempty"`
+	UserAgent     string `json:"user_agent,omitempty"`
+	ClientIP      string `json:"client_ip,omitempty"`
+	XForwardedFor bool   `json:"x_forwarded_for,omitempty"`
 }
 
 // HTTPResponse is the answer's status.
 type HTTPResponse struct {
-	Status int `json:"status,omitempty"`
+	Status        int `json:"status,omitempty"`
+	ContentLength int `json:"content_length,omitempty"`
 }
 
 // Cause is the cause object. X-Ray also allows a bare string, the id of an
@@ -123,6 +126,28 @@ func (d *Document) Duration() float64 {
 		return 0
 	}
 	return d.EndTime - d.StartTime
+}
+
+// Elapsed is Duration as a time.Duration.
+func (d *Document) Elapsed() time.Duration {
+	return time.Duration(d.Duration() * float64(time.Second))
+}
+
+// SetHTTPStatus records the response status and the flags X-Ray derives
+// from it: 429 throttle, 4xx error, 5xx fault.
+func (d *Document) SetHTTPStatus(status int) {
+	if d.HTTP == nil {
+		d.HTTP = &HTTP{}
+	}
+	d.HTTP.Response = &HTTPResponse{Status: status}
+	switch {
+	case status == 429:
+		d.Throttle, d.Error = true, true
+	case status >= 500:
+		d.Fault = true
+	case status >= 400:
+		d.Error = true
+	}
 }
 
 // Status is the answer's HTTP status, 0 when none was recorded.

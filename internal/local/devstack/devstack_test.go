@@ -373,7 +373,7 @@ func checkFaultedRequest(t *testing.T, stack *Stack, obs *observed, a answer, de
 	if !hang.Fault {
 		t.Errorf("%s subsegment %+v, want fault=true", tracing.HangingSubsegment, hang)
 	}
-	if d := hang.Duration(); d < delay || d > delay+2*time.Second {
+	if d := hang.Elapsed(); d < delay || d > delay+2*time.Second {
 		t.Errorf("%s took %s, want about the fault delay %s", tracing.HangingSubsegment, d, delay)
 	}
 	if tr.HTTPStatus() != http.StatusBadGateway || tr.Status() != "fault" || !slices.Contains(tr.Faulted(), tracing.HangingSubsegment) {

@@ -13,65 +13,22 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mysfits/mysfits-questions/internal/traces"
+
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 )
 
-// Segment is an X-Ray segment or subsegment document: the fields the local
-// stack writes for the AWS services it stands in for and reads back from the
-// SDK. Unknown fields are dropped.
-type Segment struct {
-	Name        string         `json:"name"`
-	ID          string         `json:"id"`
-	TraceID     string         `json:"trace_id,omitempty"`
-	ParentID    string         `json:"parent_id,omitempty"`
-	Type        string         `json:"type,omitempty"` // "subsegment" when sent on its own
-	StartTime   float64        `json:"start_time"`
-	EndTime     float64        `json:"end_time,omitempty"`
-	InProgress  bool           `json:"in_progress,omitempty"`
-	Origin      string         `json:"origin,omitempty"`
-	Namespace   string         `json:"namespace,omitempty"`
-	Error       bool           `json:"error,omitempty"`
-	Fault       bool           `json:"fault,omitempty"`
-	Throttle    bool           `json:"throttle,omitempty"`
-	HTTP        *HTTP          `json:"http,omitempty"`
-	AWS         map[string]any `json:"aws,omitempty"`
-	Cause       *Cause         `json:"cause,omitempty"`
-	Subsegments []Segment      `json:"subsegments,omitempty"`
-}
-
-// HTTP is the request and response part of a segment.
-type HTTP struct {
-	Request  *HTTPRequest  `json:"request,omitempty"`
-	Response *HTTPResponse `json:"response,omitempty"`
-}
-
-// HTTPRequest describes the request a segment served.
-type HTTPRequest struct {
-	Method        string `json:"method,omitempty"`
-	URL           string `json:"url,omitempty"`
-	UserAgent     string `json:"user_agent,omitempty"`
-	ClientIP      string `json:"client_ip,omitempty"`
-	XForwardedFor bool   `json:"x_forwarded_for,omitempty"`
-}
-
-// HTTPResponse describes the answer.
-type HTTPResponse struct {
-	Status        int `json:"status,omitempty"`
-	ContentLength int `json:"content_length,omitempty"`
-}
-
-// Cause records the exception of a failed segment.
-type Cause struct {
-	Exceptions []Exception `json:"exceptions,omitempty"`
-}
-
-// Exception is one recorded error.
-type Exception struct {
-	ID      string `json:"id,omitempty"`
-	Message string `json:"message,omitempty"`
-	Type    string `json:"type,omitempty"`
-	Remote  bool   `json:"remote,omitempty"`
-}
+// The segment document is the trace model's (internal/traces): the stack
+// writes the documents of the AWS services it stands in for in the same
+// type the trace console and cmd/traces read.
+type (
+	Segment      = traces.Document
+	HTTP         = traces.HTTP
+	HTTPRequest  = traces.HTTPRequest
+	HTTPResponse = traces.HTTPResponse
+	Cause        = traces.Cause
+	Exception    = traces.Exception
+)
 
 // Origins of the segments AWS services emit.
 const (
@@ -87,31 +44,6 @@ func Epoch(t time.Time) float64 { return float64(t.UnixNano()) / float64(time.Se
 func FromEpoch(s float64) time.Time {
 	sec := int64(s)
 	return time.Unix(sec, int64((s-float64(sec))*float64(time.Second)))
-}
-
-// Duration is how long the segment took; zero while it is in progress.
-func (s Segment) Duration() time.Duration {
-	if s.EndTime == 0 {
-		return 0
-	}
-	return FromEpoch(s.EndTime).Sub(FromEpoch(s.StartTime))
-}
-
-// SetHTTPStatus records the response status and the flags X-Ray derives
-// from it: 429 throttle, 4xx error, 5xx fault.
-func (s *Segment) SetHTTPStatus(status int) {
-	if s.HTTP == nil {
-		s.HTTP = &HTTP{}
-	}
-	s.HTTP.Response = &HTTPResponse{Status: status}
-	switch {
-	case status == 429:
-		s.Throttle, s.Error = true, true
-	case status >= 500:
-		s.Fault = true
-	case status >= 400:
-		s.Error = true
-	}
 }
 
 // NewTraceID and NewSegmentID are the SDK's id formats.

@@ -32,12 +32,22 @@ func compareFloat(a, b float64) int {
 }
 
 // All is every segment and subsegment of the trace, nested ones included,
-// in start-time order.
+// once each, in start-time order. The SDK may send a document more than
+// once (in progress, then completed; a streamed subsegment and its parent
+// still holding it when the two race): the completed copy counts.
 func (t Trace) All() []Segment {
 	var all []Segment
+	at := map[string]int{}
 	var walk func(Segment)
 	walk = func(s Segment) {
-		all = append(all, s)
+		if i, seen := at[s.ID]; seen {
+			if all[i].InProgress && !s.InProgress {
+				all[i] = s
+			}
+		} else {
+			at[s.ID] = len(all)
+			all = append(all, s)
+		}
 		for _, c := range s.Subsegments {
 			if c.TraceID == "" {
 				c.TraceID = s.TraceID
@@ -89,7 +99,7 @@ func (t Trace) start() float64 {
 // Duration is the root segment's duration, or the span of what arrived.
 func (t Trace) Duration() time.Duration {
 	if r, ok := t.Root(); ok && r.EndTime > 0 {
-		return r.Duration()
+		return r.Elapsed()
 	}
 	var end float64
 	for _, s := range t.All() {

@@ -29,9 +29,12 @@ dev: setup
 
 # test runs every test: handlers, the Pulumi program on mocks, the local stack
 # on real DynamoDB Local and GoAWS, and the browser test in headless Chromium.
+# TESTFLAGS are more go test flags: make bench sets -json to name the slowest
+# tests.
+TESTFLAGS ?=
 test: setup
 	go vet ./...
-	go test -count=1 ./...
+	go test -count=1 $(TESTFLAGS) ./...
 
 # load is the bounded load test (see README, "Guarantees"): 2000 questions
 # from 16 concurrent clients over loopback to a local stack it starts itself
@@ -59,3 +62,16 @@ traces:
 .PHONY: redrive
 redrive:
 	go run ./cmd/redrive $(ARGS)
+
+# bench measures the functions side by side with their references in one
+# run and prints one table (see docs/benchmarks.md): cold start on a Runtime
+# API emulator against the seed's Python init and a bare aws-lambda-go
+# bootstrap, zip sizes, the handlers at stages 1 and 2, the local API
+# against raw PutItem, the deploy loop and the test loop. It installs
+# Debian's python3-boto3 and python3-aws-xray-sdk for the Python reference
+# when they are missing. make bench ARGS='-only cold,size' runs a part.
+.PHONY: bench
+bench: setup
+	@scripts/bench-deps.sh
+	go build -o .local/bin/mysfits-bench ./cmd/bench
+	exec .local/bin/mysfits-bench $(ARGS)

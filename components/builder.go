@@ -87,6 +87,14 @@ type GoBuilder struct {
 	// system's temporary directory. The folder, holding only the zip, is
 	// left for the engine to read.
 	TempDir string
+	// Arch is the GOARCH built for; "" means arm64, what the functions are
+	// deployed on. Only local tools set it: the benchmarks run each
+	// bootstrap on this machine, built with the deploy's flags.
+	Arch string
+	// KeepSymbols leaves out -s -w so go tool nm can say what a binary is
+	// made of; code and data are the same as in the stripped build. Never
+	// for a deployment: the archive is bigger.
+	KeepSymbols bool
 }
 
 // Build compiles pkg (a path relative to Module's root, such as
@@ -114,15 +122,12 @@ func (b GoBuilder) Build(ctx context.Context, pkg string) (Bundle, error) {
 		return Bundle{}, fmt.Errorf("building %s: %w", pkg, err)
 	}
 	exe := filepath.Join(dir, bootstrapName)
-	cmd := exec.CommandContext(ctx, "go", "build",
-		"-tags", "lambda.norpc",
-		"-trimpath",
-		"-buildvcs=false",
-		"-ldflags=-s -w -buildid=",
-		"-o", exe,
-		pkg)
+	cmd := exec.CommandContext(ctx, "go", b.buildArgs(exe, pkg)...)
 	cmd.Dir = root
 	cmd.Env = buildEnv(caller, toolchain)
+	if b.Arch != "" {
+		cmd.Env = append(cmd.Env, "GOARCH="+b.Arch) // the last value wins
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -154,6 +159,22 @@ func (b GoBuilder) Build(ctx context.Context, pkg string) (Bundle, error) {
 		SourceCodeHash: base64.StdEncoding.EncodeToString(sum[:]),
 		Toolchain:      info.GoVersion,
 	}, nil
+}
+
+// buildArgs are the go command's arguments: the one set of flags every
+// bundle is built with.
+func (b GoBuilder) buildArgs(exe, pkg string) []string {
+	ldflags := "-ldflags=-s -w -buildid="
+	if b.KeepSymbols {
+		ldflags = "-ldflags=-buildid="
+	}
+	return []string{"build",
+		"-tags", "lambda.norpc",
+		"-trimpath",
+		"-buildvcs=false",
+		ldflags,
+		"-o", exe,
+		pkg}
 }
 
 // callerGoEnvKeys are what the build takes from the caller's go env: where

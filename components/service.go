@@ -26,8 +26,8 @@ const QuestionsServiceType = "mysfits:questions:QuestionsService"
 // GoBuilder builds them from this module's source, also when another module
 // uses the component.
 const (
-	PostQuestionPackage   = "./functions/postquestion"
-	ProcessStreamPackage  = "./functions/processstream"
+	PostQuestionPackage   = contract.PostFunctionPackage
+	ProcessStreamPackage  = contract.ProcessFunctionPackage
 	reportBatchItemErrors = "ReportBatchItemFailures"
 )
 

@@ -16,6 +16,13 @@ const (
 	EnvFaultDelay    = "FAULT_DELAY"
 )
 
+// The functions' main packages, relative to the module root: what the
+// component deploys and the benchmarks start.
+const (
+	PostFunctionPackage    = "./functions/postquestion"
+	ProcessFunctionPackage = "./functions/processstream"
+)
+
 // Timeouts.
 const (
 	// IntegrationTimeout is how long API Gateway's REST API integration waits

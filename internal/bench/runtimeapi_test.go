@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mysfits/mysfits-questions/components"
+	"github.com/mysfits/mysfits-questions/internal/lambdabuild"
 	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 )
 
@@ -150,7 +150,7 @@ func TestStartOnceFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	b, err := components.GoBuilder{Dir: root, TempDir: t.TempDir(), Arch: runtime.GOARCH}.Build(ctx, floorPackage)
+	b, err := lambdabuild.GoBuilder{Dir: root, TempDir: t.TempDir(), Arch: runtime.GOARCH}.Build(ctx, floorPackage)
 	if err != nil {
 		t.Fatal(err)
 	}

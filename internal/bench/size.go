@@ -14,7 +14,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mysfits/mysfits-questions/components"
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/internal/lambdabuild"
 )
 
 // floorPackage is the bare aws-lambda-go bootstrap, built by the same
@@ -27,8 +28,8 @@ type function struct {
 }
 
 var (
-	postFunction    = function{"post", components.PostQuestionPackage}
-	processFunction = function{"process", components.ProcessStreamPackage}
+	postFunction    = function{"post", contract.PostFunctionPackage}
+	processFunction = function{"process", contract.ProcessFunctionPackage}
 	floorFunction   = function{"floor", floorPackage}
 	allFunctions    = []function{postFunction, processFunction, floorFunction}
 )
@@ -37,14 +38,14 @@ var (
 // runs) and the same code built for this machine, both by the component's
 // own GoBuilder: the harness never repeats the deploy's flags.
 type functionBuilds struct {
-	deploy map[string]components.Bundle // by function name
-	host   map[string]string            // bootstrap for this machine, by name
+	deploy map[string]lambdabuild.Bundle // by function name
+	host   map[string]string             // bootstrap for this machine, by name
 }
 
 // ensureBuilds builds what a section needs, once per run.
 func (r *runner) ensureBuilds(ctx context.Context, host bool) (*functionBuilds, error) {
 	if r.builds == nil {
-		r.builds = &functionBuilds{deploy: map[string]components.Bundle{}, host: map[string]string{}}
+		r.builds = &functionBuilds{deploy: map[string]lambdabuild.Bundle{}, host: map[string]string{}}
 		for _, f := range allFunctions {
 			r.progress("building %s for linux/arm64 (the deploy's build)", f.name)
 			b, err := r.builder("").Build(ctx, f.pkg)
@@ -76,8 +77,8 @@ func (r *runner) ensureBuilds(ctx context.Context, host bool) (*functionBuilds, 
 }
 
 // builder is the component's builder; arch "" is the deploy's.
-func (r *runner) builder(arch string) components.GoBuilder {
-	return components.GoBuilder{Dir: r.cfg.Root, TempDir: r.work, Arch: arch}
+func (r *runner) builder(arch string) lambdabuild.GoBuilder {
+	return lambdabuild.GoBuilder{Dir: r.cfg.Root, TempDir: r.work, Arch: arch}
 }
 
 // maxZipBytes is the target for each function's zip.
@@ -287,7 +288,7 @@ func component(pkg string) string {
 	switch {
 	case strings.HasPrefix(pkg, "("):
 		return pkg
-	case pkg == "main" || pkg == components.ModulePath || strings.HasPrefix(pkg, components.ModulePath+"/"):
+	case pkg == "main" || pkg == lambdabuild.ModulePath || strings.HasPrefix(pkg, lambdabuild.ModulePath+"/"):
 		return "this module"
 	case strings.HasPrefix(pkg, "github.com/aws/aws-sdk-go-v2/service/") && len(elems) >= 5:
 		if elems[4] == "internal" {

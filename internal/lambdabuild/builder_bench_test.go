@@ -1,4 +1,4 @@
-package components
+package lambdabuild
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 //
 //	go test ./components -run '^$' -bench GoBuilder/post/warm -benchtime 3x
 func BenchmarkGoBuilder(b *testing.B) {
-	for _, fn := range []struct{ name, pkg string }{{"post", PostQuestionPackage}, {"process", ProcessStreamPackage}} {
+	for _, fn := range []struct{ name, pkg string }{{"post", postPackage}, {"process", processPackage}} {
 		var first string // the hash every build of fn must give
 		build := func(b *testing.B) {
 			b.Helper()

@@ -1,4 +1,4 @@
-package components
+package lambdabuild
 
 import (
 	"archive/zip"
@@ -7,19 +7,15 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/mod/modfile"
 )
@@ -95,11 +91,11 @@ func requireLinuxARM64(t *testing.T, binary []byte) {
 func TestGoBuilderReproducible(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	first, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, PostQuestionPackage)
+	first, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, postPackage)
 	if err != nil {
 		t.Fatalf("first build: %v", err)
 	}
-	second, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, PostQuestionPackage)
+	second, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, postPackage)
 	if err != nil {
 		t.Fatalf("second build: %v", err)
 	}
@@ -108,7 +104,7 @@ func TestGoBuilderReproducible(t *testing.T) {
 	}
 	a, b := readBundle(t, first), readBundle(t, second)
 	if !bytes.Equal(a, b) {
-		t.Fatalf("two builds of %s differ (%d and %d bytes)", PostQuestionPackage, len(a), len(b))
+		t.Fatalf("two builds of %s differ (%d and %d bytes)", postPackage, len(a), len(b))
 	}
 	if first.SourceCodeHash != second.SourceCodeHash {
 		t.Errorf("source code hashes differ: %s and %s", first.SourceCodeHash, second.SourceCodeHash)
@@ -197,7 +193,7 @@ func TestGoBuilderErrors(t *testing.T) {
 		{
 			name:    "caller module does not require this one",
 			builder: GoBuilder{Dir: broken, TempDir: t.TempDir()},
-			pkg:     PostQuestionPackage,
+			pkg:     postPackage,
 			want:    []string{"finding " + ModulePath, "must be it or require it"},
 			exitErr: true,
 		},
@@ -225,7 +221,7 @@ func TestGoBuilderHonoursContext(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := (GoBuilder{TempDir: t.TempDir()}).Build(ctx, PostQuestionPackage); err == nil {
+	if _, err := (GoBuilder{TempDir: t.TempDir()}).Build(ctx, postPackage); err == nil {
 		t.Fatal("Build with a cancelled context succeeded")
 	}
 }
@@ -274,10 +270,10 @@ func thisModule(t *testing.T) *modfile.File {
 	return f
 }
 
-// thisModuleRoot is the checkout the tests run in (the parent of components/).
+// thisModuleRoot is the checkout the tests run in (two above internal/lambdabuild).
 func thisModuleRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,8 +282,8 @@ func thisModuleRoot(t *testing.T) string {
 
 func TestModulePath(t *testing.T) {
 	t.Parallel()
-	if got := reflect.TypeFor[GoBuilder]().PkgPath(); got != ModulePath+"/components" {
-		t.Errorf("components is %s, want it inside ModulePath %s", got, ModulePath)
+	if got := reflect.TypeFor[GoBuilder]().PkgPath(); got != ModulePath+"/internal/lambdabuild" {
+		t.Errorf("lambdabuild is %s, want it inside ModulePath %s", got, ModulePath)
 	}
 	if got := thisModule(t).Module.Mod.Path; got != ModulePath {
 		t.Errorf("go.mod names module %s, ModulePath is %s", got, ModulePath)
@@ -333,7 +329,7 @@ func TestBuildEnvIsFromScratch(t *testing.T) {
 // bytes as a clean build.
 func TestGoBuilderIgnoresCallerEnvironment(t *testing.T) {
 	ctx := context.Background()
-	clean, err := testBuilder.Build(ctx, PostQuestionPackage)
+	clean, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, postPackage)
 	if err != nil {
 		t.Fatalf("clean build: %v", err)
 	}
@@ -375,7 +371,7 @@ func TestGoBuilderIgnoresCallerEnvironment(t *testing.T) {
 	t.Setenv("GOARCH", "386")
 	t.Setenv("CGO_ENABLED", "1")
 
-	polluted, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, PostQuestionPackage)
+	polluted, err := GoBuilder{TempDir: t.TempDir()}.Build(ctx, postPackage)
 	if err != nil {
 		t.Fatalf("build with a polluted environment: %v", err)
 	}
@@ -388,80 +384,8 @@ func TestGoBuilderIgnoresCallerEnvironment(t *testing.T) {
 	}
 }
 
-// TestGoBuilderFromConsumerModule uses the component from another module,
-// as the main Mysfits project does: a throwaway module requiring this one
-// (replaced by this checkout), resolved offline from the module cache. The
-// functions it deploys must be byte for byte those built here.
-func TestGoBuilderFromConsumerModule(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	root, ours := thisModuleRoot(t), thisModule(t)
-
-	consumer := t.TempDir()
-	var gomod strings.Builder
-	fmt.Fprintf(&gomod, "module example.com/mysfits-site\n\ngo %s\n\nrequire %s v0.0.0\n\nrequire (\n", ours.Go.Version, ModulePath)
-	for _, r := range ours.Require {
-		indirect := ""
-		if r.Indirect {
-			indirect = " // indirect"
-		}
-		fmt.Fprintf(&gomod, "\t%s %s%s\n", r.Mod.Path, r.Mod.Version, indirect)
-	}
-	fmt.Fprintf(&gomod, ")\n\nreplace %s => %s\n", ModulePath, modfile.AutoQuote(root))
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	site, err := os.ReadFile(filepath.Join("testdata", "consumer", "main_test.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range map[string][]byte{"go.mod": []byte(gomod.String()), "go.sum": sum, "main_test.go": site} {
-		if err := os.WriteFile(filepath.Join(consumer, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	archives := filepath.Join(t.TempDir(), "archives.json")
-	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", ".")
-	cmd.Dir = consumer
-	cmd.Env = append(os.Environ(),
-		"GOFLAGS=-mod=mod", // the consumer's own; the functions' build runs with none
-		"GOPROXY=off",      // everything from the module cache
-		"GOSUMDB=off",
-		"GOWORK=off",
-		"CONSUMER_ARCHIVES="+archives,
-	)
-	if runtime.GOARCH != "arm64" {
-		// Does not change the consumer's own (host) build; must not reach
-		// the functions'.
-		cmd.Env = append(cmd.Env, "GOARM64=v8.5")
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go test in the consumer module: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(archives)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got map[string]struct{ SourceCodeHash, Toolchain string }
-	if err := json.Unmarshal(data, &got); err != nil {
-		t.Fatal(err)
-	}
-	for name, pkg := range map[string]string{"questions-post": PostQuestionPackage, "questions-process": ProcessStreamPackage} {
-		want, err := testBuilder.Build(ctx, pkg)
-		if err != nil {
-			t.Fatalf("building %s here: %v", pkg, err)
-		}
-		if got[name].SourceCodeHash != want.SourceCodeHash {
-			t.Errorf("%s from the consumer module has hash %q, built here %q", name, got[name].SourceCodeHash, want.SourceCodeHash)
-		}
-		if got[name].Toolchain != want.Toolchain || want.Toolchain != ours.Toolchain.Name {
-			t.Errorf("%s toolchain tag %q, built here with %q, go.mod pins %q", name, got[name].Toolchain, want.Toolchain, ours.Toolchain.Name)
-		}
-	}
-	if len(got) != 2 {
-		t.Errorf("consumer deployed functions %v, want questions-post and questions-process", got)
-	}
-}
+// The functions the tests build, as the component names them.
+const (
+	postPackage    = "./functions/postquestion"
+	processPackage = "./functions/processstream"
+)

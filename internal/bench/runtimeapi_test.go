@@ -142,9 +142,6 @@ func TestAWSProxy(t *testing.T) {
 // against the emulator, answers its invocation and waits for the next:
 // the cold-start measurement end to end.
 func TestStartOnceFloor(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: builds the floor bootstrap")
-	}
 	root, err := devstack.FindRoot(".")
 	if err != nil {
 		t.Fatal(err)

@@ -30,8 +30,8 @@ type DaemonConfig struct {
 	// (the JSON after the header line), before it is grouped; the bytes are
 	// the callee's to keep.
 	OnDocument func(doc []byte)
-	Log     *slog.Logger // nil = slog.Default()
-	Now     func() time.Time
+	Log        *slog.Logger // nil = slog.Default()
+	Now        func() time.Time
 }
 
 // Daemon is a local stand-in for the X-Ray daemon: it decodes the

@@ -267,33 +267,27 @@ func (p *parser) isWord(t token, w string) bool {
 }
 
 func (p *parser) or() (expr, error) {
-	l, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	for t := p.peek(); p.isWord(t, "OR") || t.kind == tokOp && t.text == "||"; t = p.peek() {
-		p.next()
-		r, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		l = orExpr{l, r}
-	}
-	return l, nil
+	return p.chain(p.and, "OR", "||", func(l, r expr) expr { return orExpr{l, r} })
 }
 
 func (p *parser) and() (expr, error) {
-	l, err := p.unary()
+	return p.chain(p.unary, "AND", "&&", func(l, r expr) expr { return andExpr{l, r} })
+}
+
+// chain parses operand (word|op operand)*, left-associative: the two
+// binary levels of the grammar differ only in these.
+func (p *parser) chain(operand func() (expr, error), word, op string, join func(l, r expr) expr) (expr, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for t := p.peek(); p.isWord(t, "AND") || t.kind == tokOp && t.text == "&&"; t = p.peek() {
+	for t := p.peek(); p.isWord(t, word) || t.kind == tokOp && t.text == op; t = p.peek() {
 		p.next()
-		r, err := p.unary()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = andExpr{l, r}
+		l = join(l, r)
 	}
 	return l, nil
 }

@@ -75,3 +75,43 @@ bench: setup
 	@scripts/bench-deps.sh
 	go build -o .local/bin/mysfits-bench ./cmd/bench
 	exec .local/bin/mysfits-bench $(ARGS)
+
+# ---- the engine tier (README, "Engine tests") ---------------------------------
+# test-engine runs the program, the multi-language package and its YAML
+# example through the real Pulumi CLI and engine. It builds, once and cached
+# in .local/pulumi, what the Go module proxy serves: the Pulumi CLI at the
+# version tools/pulumi/go.mod pins, the YAML language host, and the project's
+# stand-ins for what cannot be had here: the AWS provider plugin (installed
+# in .local/pulumi/home as aws at the version go.mod's pulumi-aws SDK asks
+# for) and the two narrow language-host stand-ins (tools/pulumi/standin).
+ENGINE := .local/pulumi
+PULUMI_YAML_VERSION := v1.25.0
+PULUMI_VERSION_PKG := github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
+ENGINE_TESTS := . ./provider
+
+.PHONY: test-engine engine-tools
+test-engine: engine-tools
+	go vet -tags engine ./...
+	cd tools/pulumi && go vet ./...
+	go test -count=1 -tags engine -run '^TestEngine' -timeout 60m $(TESTFLAGS) $(ENGINE_TESTS)
+
+# The stand-ins are rebuilt every time (go build is incremental): they are
+# the project's own code. The CLI and the YAML host only when their pin moves.
+engine-tools: $(ENGINE)/bin/pulumi $(ENGINE)/bin/.yaml-$(PULUMI_YAML_VERSION)
+	cd tools/pulumi && go build -o ../../$(ENGINE)/bin/pulumi-language-go ./standin/language-go
+	cd tools/pulumi && go build -o ../../$(ENGINE)/bin/pulumi-language-nodejs ./standin/language-nodejs
+	v=$$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi-aws/sdk/v6) && \
+	  mkdir -p $(ENGINE)/home/plugins/resource-aws-$$v && \
+	  go build -o $(ENGINE)/home/plugins/resource-aws-$$v/pulumi-resource-aws ./internal/standin/aws
+	$(ENGINE)/bin/pulumi version
+
+# go install refuses pkg/v3's cmd/pulumi (its go.mod has replace
+# directives), so tools/pulumi requires it and builds it from the module
+# cache, stamped with its version.
+$(ENGINE)/bin/pulumi: tools/pulumi/go.mod tools/pulumi/go.sum
+	cd tools/pulumi && v=$$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3) && \
+	  go build -o ../../$@ -ldflags "-X $(PULUMI_VERSION_PKG)=$$v" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+
+$(ENGINE)/bin/.yaml-$(PULUMI_YAML_VERSION):
+	GOBIN=$(abspath $(ENGINE)/bin) go install github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$(PULUMI_YAML_VERSION)
+	@touch $@

@@ -8,24 +8,21 @@
 // clones the repository, and Pulumi's Go language host compiles this
 // folder and runs it. The component is components.NewQuestionsService, the
 // same code a Go program calls directly; its Lambda functions are built
-// from the checkout this provider was compiled from.
+// from the checkout the plugin runs from (see checkout).
 package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"runtime"
-	"runtime/debug"
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
-	"golang.org/x/mod/modfile"
-	"golang.org/x/mod/semver"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/mysfits/mysfits-questions/components"
 )
@@ -33,10 +30,6 @@ import (
 // packageName is the package part of the component's token ("mysfits"):
 // the name the provider runs under and the SDKs are generated for.
 var packageName = tokens.Type(components.QuestionsServiceType).Package().Name().String()
-
-// devVersion is the version reported when the build carries none (a
-// checkout without a release tag, or VCS stamping switched off).
-const devVersion = "0.0.0-dev"
 
 func main() {
 	if err := run(context.Background()); err != nil {
@@ -55,19 +48,24 @@ func run(ctx context.Context) error {
 	}
 	defer os.RemoveAll(buildDir)
 
-	var svc service
-	if _, file, _, ok := runtime.Caller(0); !ok {
-		svc.sourceErr = errors.New("cannot tell where the provider's source is")
-	} else if root, err := sourceRoot(file); err != nil {
-		svc.sourceErr = err
-	} else {
-		svc.builder = components.GoBuilder{Dir: root, TempDir: buildDir}
-	}
-	prov, err := newProvider(svc)
+	src := newCheckout()
+	prov, err := newProvider(service{builder: func() (components.Builder, error) {
+		root, err := src.root()
+		if err != nil {
+			return nil, err
+		}
+		return components.GoBuilder{Dir: root, TempDir: buildDir}, nil
+	}})
 	if err != nil {
 		return err
 	}
-	return prov.Run(ctx, packageName, version())
+	return provider.MainContext(ctx, packageName, func(host *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
+		inner, err := p.RawServer(packageName, src.version(ctx), prov)(host)
+		if err != nil {
+			return nil, err
+		}
+		return &server{ResourceProviderServer: inner, checkout: src}, nil
+	})
 }
 
 // newProvider is the "mysfits" provider with its one component.
@@ -86,51 +84,42 @@ func newProvider(svc service) (p.Provider, error) {
 	return prov, nil
 }
 
-// sourceRoot finds the root of this module's source from the path of one of
-// its files as compiled into the binary (runtime.Caller): Pulumi runs the
-// plugin in the consumer's project directory, so the working directory says
-// nothing about where the checkout is. GoBuilder then builds the functions
-// there, with the checkout's go.mod, go.sum and toolchain line.
-func sourceRoot(file string) (string, error) {
-	file = filepath.FromSlash(file)
-	if !filepath.IsAbs(file) {
-		// -trimpath (perhaps through GOFLAGS) records import paths instead.
-		return "", fmt.Errorf("the provider was built with -trimpath (source file %s), so it cannot find the "+
-			"source of %s to build the functions from: build it without -trimpath (check GOFLAGS)", file, components.ModulePath)
-	}
-	for dir := filepath.Dir(file); ; {
-		gomod := filepath.Join(dir, "go.mod")
-		data, err := os.ReadFile(gomod)
-		switch {
-		case err == nil:
-			if got := modfile.ModulePath(data); got != components.ModulePath {
-				return "", fmt.Errorf("%s is module %q, want %s", gomod, got, components.ModulePath)
-			}
-			return dir, nil
-		case !errors.Is(err, fs.ErrNotExist):
-			return "", fmt.Errorf("finding the source of %s: %w", components.ModulePath, err)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above %s: the checkout the provider was built from is gone", file)
-		}
-		dir = parent
-	}
+// server is the provider's gRPC server, told by the engine's handshake
+// where the plugin's folder is: the checkout the functions are built from
+// and whose release tag is the version GetPluginInfo and the schema report.
+type server struct {
+	pulumirpc.ResourceProviderServer
+	checkout *checkout
 }
 
-// version is the module version the go command stamped into the build (a
-// release tag when the checkout is at one), without its "v".
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return devVersion
-	}
-	return versionOf(info.Main.Version)
+func (s *server) Handshake(ctx context.Context, req *pulumirpc.ProviderHandshakeRequest) (*pulumirpc.ProviderHandshakeResponse, error) {
+	s.checkout.handshake(req.GetRootDirectory())
+	return s.ResourceProviderServer.Handshake(ctx, req)
 }
 
-func versionOf(moduleVersion string) string {
-	if !semver.IsValid(moduleVersion) {
-		return devVersion // "(devel)", ""
+func (s *server) GetPluginInfo(ctx context.Context, _ *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: s.checkout.version(ctx)}, nil
+}
+
+// GetSchema is infer's schema with the checkout's version: the inner server
+// was made before the handshake named the checkout.
+func (s *server) GetSchema(ctx context.Context, req *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
+	resp, err := s.ResourceProviderServer.GetSchema(ctx, req)
+	if err != nil {
+		return nil, err
 	}
-	return moduleVersion[1:]
+	var spec map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(resp.GetSchema()), &spec); err != nil {
+		return nil, fmt.Errorf("reading the schema: %w", err)
+	}
+	version, err := json.Marshal(s.checkout.version(ctx))
+	if err != nil {
+		return nil, err
+	}
+	spec["version"] = version
+	schema, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("writing the schema: %w", err)
+	}
+	return &pulumirpc.GetSchemaResponse{Schema: string(schema)}, nil
 }

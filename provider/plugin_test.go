@@ -23,21 +23,21 @@ import (
 )
 
 // TestPluginBinary does what the Pulumi CLI does with a source-based Go
-// plugin: the Go language host runs `go build -o <file>` in this folder and
-// starts the binary in the consumer's project directory (here an empty
-// folder, as a TypeScript project has no go.mod) with the engine's address.
-// Over gRPC it must serve the schema and construct the component, building
-// the functions from this checkout: the same archives this module builds.
+// plugin: the Go language host runs `go build -buildvcs=false -trimpath
+// -ldflags "-w -s" -o <temp file>` in this folder and starts the binary in
+// the consumer's project directory (here an empty folder, as a TypeScript
+// project has no go.mod) with the engine's address; the engine's handshake
+// names this folder. Over gRPC it must serve the schema and construct the
+// component, building the functions from this checkout: the same archives
+// this module builds. (make test-engine runs it under the real engine.)
 func TestPluginBinary(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
 	bin := filepath.Join(t.TempDir(), "pulumi-go-plugin")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin)
-	// Plain, whatever flags built this test: -trimpath would leave the
-	// plugin no source path (TestSourceRoot covers that error).
-	build.Env = append(os.Environ(), "GOFLAGS=")
+	build := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-trimpath", "-ldflags", "-w -s", "-o", bin)
+	build.Env = append(os.Environ(), "GOFLAGS=") // the host's flags only
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build (as the Go language host runs it): %v\n%s", err, out)
 	}
@@ -90,6 +90,16 @@ func TestPluginBinary(t *testing.T) {
 	}
 	defer conn.Close()
 	client := pulumirpc.NewResourceProviderClient(conn)
+
+	pluginDir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Handshake(ctx, &pulumirpc.ProviderHandshakeRequest{
+		EngineAddress: engineAddr, RootDirectory: &pluginDir, ProgramDirectory: &pluginDir,
+	}); err != nil {
+		t.Fatalf("Handshake: %v", err)
+	}
 
 	schemaResp, err := client.GetSchema(ctx, &pulumirpc.GetSchemaRequest{})
 	if err != nil {

@@ -146,10 +146,9 @@ func (a QuestionsServiceArgs) serviceArgs() (components.QuestionsServiceArgs, er
 
 // service constructs the component for the provider.
 type service struct {
-	// builder builds the functions from this module's source; sourceErr
-	// says why that source could not be found (Construct reports it).
-	builder   components.Builder
-	sourceErr error
+	// builder returns the builder of the functions from this module's
+	// source, or why that source cannot be found (Construct reports it).
+	builder func() (components.Builder, error)
 }
 
 // construct is what Construct runs for mysfits:questions:QuestionsService:
@@ -160,10 +159,9 @@ func (s service) construct(ctx *pulumi.Context, name string, args QuestionsServi
 	if err != nil {
 		return nil, fmt.Errorf("questions service %s: %w", name, err)
 	}
-	if s.sourceErr != nil {
-		return nil, fmt.Errorf("questions service %s: %w", name, s.sourceErr)
+	if svcArgs.Builder, err = s.builder(); err != nil {
+		return nil, fmt.Errorf("questions service %s: %w", name, err)
 	}
-	svcArgs.Builder = s.builder
 	return components.NewQuestionsService(ctx, name, &svcArgs, opts...)
 }
 

@@ -119,7 +119,8 @@ func TestServiceArgs(t *testing.T) {
 func TestConstructWithoutSource(t *testing.T) {
 	t.Parallel()
 	missing := errors.New("the provider was built with -trimpath")
-	_, err := service{sourceErr: missing}.construct(nil, "questions", QuestionsServiceArgs{AdminEmail: testEmail})
+	svc := service{builder: func() (components.Builder, error) { return nil, missing }}
+	_, err := svc.construct(nil, "questions", QuestionsServiceArgs{AdminEmail: testEmail})
 	if !errors.Is(err, missing) {
 		t.Errorf("construct = %v, want the source error", err)
 	}

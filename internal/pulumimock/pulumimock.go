@@ -1,13 +1,12 @@
 // Package pulumimock is the mock cloud the deploy's tests run the Pulumi
 // program and its components on: it records every registered resource and
-// fills in what AWS computes (ids, ARNs, URLs) in the shapes AWS uses.
-// Tests only; it imports nothing of the project.
+// fills in what AWS computes (ids, ARNs, URLs) in the shapes AWS uses, by
+// the rules of internal/awsfake, which the stand-in AWS plugin the real
+// engine runs shares. Tests only; it imports nothing else of the project.
 package pulumimock
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -21,12 +20,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+
+	"github.com/mysfits/mysfits-questions/internal/awsfake"
 )
 
-// The account the mock cloud pretends to be.
+// The account the mock cloud pretends to be (see internal/awsfake).
 const (
-	Region  = "us-east-1"
-	Account = "123456789012"
+	Region  = awsfake.Region
+	Account = awsfake.Account
 )
 
 // Cloud stands in for the engine and AWS: it records every registered
@@ -71,118 +72,23 @@ func (m *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		parent = rpc.GetParent()
 	}
 	urn := m.urn(parent, args.TypeToken, args.Name)
-	digest := func(salt string, n int) string {
-		sum := sha256.Sum256([]byte(urn + "|" + salt))
-		return hex.EncodeToString(sum[:])[:n]
-	}
 	inputs := args.Inputs.Mappable()
 	state := args.Inputs.Copy()
-	set := func(key string, value any) { state[resource.PropertyKey(key)] = resource.NewPropertyValue(value) }
-	name, _ := inputs["name"].(string)
-	if name == "" {
-		name = args.Name + "-" + digest("name", 7)
-	}
-	id := digest("id", 10)
-	switch args.TypeToken {
-	case "aws:apigateway/restApi:RestApi":
-		set("name", name)
-		set("rootResourceId", digest("root", 10))
-		set("executionArn", fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", Region, Account, id))
-		set("arn", fmt.Sprintf("arn:aws:apigateway:%s::/restapis/%s", Region, id))
-	case "aws:apigateway/resource:Resource":
-		set("path", "/"+inputs["pathPart"].(string))
-	case "aws:apigateway/stage:Stage":
-		set("invokeUrl", fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", inputs["restApi"], Region, inputs["stageName"]))
-	case "aws:dynamodb/table:Table":
-		id = name
-		arn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", Region, Account, name)
-		set("name", name)
-		set("arn", arn)
-		set("streamArn", arn+"/stream/2025-01-01T00:00:00.000")
-	case "aws:sns/topic:Topic":
-		id = fmt.Sprintf("arn:aws:sns:%s:%s:%s", Region, Account, name)
-		set("name", name)
-		set("arn", id)
-	case "aws:sqs/queue:Queue":
-		id = fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", Region, Account, name)
-		set("name", name)
-		set("url", id)
-		set("arn", fmt.Sprintf("arn:aws:sqs:%s:%s:%s", Region, Account, name))
-	case "aws:iam/role:Role":
-		id = name
-		set("name", name)
-		set("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s", Account, name))
-	case "aws:iam/rolePolicy:RolePolicy":
-		set("name", name)
-		id = fmt.Sprintf("%s:%s", inputs["role"], name)
-	case "aws:cloudwatch/logGroup:LogGroup":
-		id = name
-		set("name", name)
-		set("arn", fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", Region, Account, name))
-	case "aws:lambda/function:Function":
-		id = name
-		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, Account, name)
-		set("name", name)
-		set("arn", arn)
-		set("invokeArn", fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", Region, arn))
-	case "aws:s3/bucketV2:BucketV2":
-		// Auto-named as the bucket input: lower case, globally unique.
-		bucket, _ := inputs["bucket"].(string)
-		if bucket == "" {
-			bucket = strings.ToLower(args.Name) + "-" + digest("bucket", 7)
-		}
-		id = bucket
-		set("bucket", bucket)
-		set("arn", "arn:aws:s3:::"+bucket)
-		set("bucketDomainName", bucket+".s3.amazonaws.com")
-		set("region", Region)
-	case "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-		"aws:s3/bucketOwnershipControls:BucketOwnershipControls", "aws:s3/bucketNotification:BucketNotification",
-		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
-		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":
-		id, _ = inputs["bucket"].(string) // a bucket's sub-resources are known by the bucket
-	case "aws:sqs/queuePolicy:QueuePolicy":
-		id, _ = inputs["queueUrl"].(string)
-	case "aws:sns/topicSubscription:TopicSubscription":
-		// An e-mail subscription waits for its confirmation; AWS gives it
-		// an ARN of the topic and a UUID (ReturnSubscriptionArn).
-		id = fmt.Sprintf("%s:%s-%s-%s-%s-%s", inputs["topic"], digest("s", 8), digest("s", 12)[8:12], digest("s", 16)[12:16], digest("s", 20)[16:20], digest("s", 32)[20:32])
-		set("arn", id)
-		protocol, _ := inputs["protocol"].(string)
-		set("pendingConfirmation", protocol == "email" || protocol == "email-json")
-		set("confirmationWasAuthenticated", false)
-		set("ownerId", Account)
-	case "aws:cloudwatch/metricAlarm:MetricAlarm":
-		id = name
-		set("name", name)
-		set("arn", fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", Region, Account, name))
-	case "aws:cloudwatch/eventRule:EventRule":
-		id = name
-		set("name", name)
-		set("arn", fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", Region, Account, name))
-	case "aws:cloudwatch/eventTarget:EventTarget":
-		target := "terraform-" + digest("target", 20)
-		set("targetId", target)
-		id = fmt.Sprintf("%s-%s", inputs["rule"], target)
-	case "aws:xray/group:Group":
-		id = fmt.Sprintf("arn:aws:xray:%s:%s:group/%s/%s", Region, Account, inputs["groupName"], strings.ToUpper(digest("group", 32)))
-		set("arn", id)
-	case "aws:xray/samplingRule:SamplingRule":
-		rule, _ := inputs["ruleName"].(string)
-		if rule == "" {
-			rule = args.Name + "-" + digest("name", 7)
-		}
-		id = rule
-		set("ruleName", rule)
-		set("arn", fmt.Sprintf("arn:aws:xray:%s:%s:sampling-rule/%s", Region, Account, rule))
-	case "pulumi:pulumi:StackReference":
+	var id string
+	if args.TypeToken == "pulumi:pulumi:StackReference" {
 		id = args.ID
 		outputs, ok := m.StackOutputs[args.ID]
 		if !ok {
 			return "", nil, fmt.Errorf("unknown stack %q", args.ID)
 		}
-		set("name", args.ID)
-		set("outputs", outputs)
+		state["name"] = resource.NewPropertyValue(args.ID)
+		state["outputs"] = resource.NewPropertyValue(outputs)
+	} else {
+		var computed map[string]any
+		id, computed = awsfake.Compute(awsfake.Resource{Type: args.TypeToken, Name: args.Name, URN: urn, Inputs: inputs})
+		for k, v := range computed {
+			state[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+		}
 	}
 	m.mu.Lock()
 	m.resources = append(m.resources, &Resource{
@@ -195,9 +101,7 @@ func (m *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 func (m *Cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	if args.Token == "aws:index/getRegion:getRegion" {
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"name": Region, "id": Region, "endpoint": "ec2." + Region + ".amazonaws.com",
-		}), nil
+		return resource.NewPropertyMapFromMap(awsfake.GetRegion(Region)), nil
 	}
 	return nil, fmt.Errorf("mock: unexpected invoke %s", args.Token)
 }

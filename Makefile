@@ -92,12 +92,12 @@ ENGINE_TESTS := . ./provider
 .PHONY: test-engine engine-tools
 test-engine: engine-tools
 	go vet -tags engine ./...
-	cd tools/pulumi && go vet ./...
+	cd tools/pulumi && go vet ./... && go test -count=1 ./...
 	go test -count=1 -tags engine -run '^TestEngine' -timeout 60m $(TESTFLAGS) $(ENGINE_TESTS)
 
 # The stand-ins are rebuilt every time (go build is incremental): they are
 # the project's own code. The CLI and the YAML host only when their pin moves.
-engine-tools: $(ENGINE)/bin/pulumi $(ENGINE)/bin/.yaml-$(PULUMI_YAML_VERSION)
+engine-tools: $(ENGINE)/bin/pulumi $(ENGINE)/bin/.yaml-$(PULUMI_YAML_VERSION) $(ENGINE)/typescript/node_modules/.package-lock.json
 	cd tools/pulumi && go build -o ../../$(ENGINE)/bin/pulumi-language-go ./standin/language-go
 	cd tools/pulumi && go build -o ../../$(ENGINE)/bin/pulumi-language-nodejs ./standin/language-nodejs
 	v=$$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi-aws/sdk/v6) && \
@@ -114,4 +114,13 @@ $(ENGINE)/bin/pulumi: tools/pulumi/go.mod tools/pulumi/go.sum
 
 $(ENGINE)/bin/.yaml-$(PULUMI_YAML_VERSION):
 	GOBIN=$(abspath $(ENGINE)/bin) go install github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$(PULUMI_YAML_VERSION)
+	@touch $@
+
+# The TypeScript consumer's type check runs against these (pinned in
+# tools/typescript/package-lock.json), installed once per lock change.
+$(ENGINE)/typescript/node_modules/.package-lock.json: tools/typescript/package.json tools/typescript/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is not installed: the TypeScript consumer test needs it (Debian/Ubuntu: sudo apt-get install -y npm)" >&2; exit 1; }
+	mkdir -p $(ENGINE)/typescript
+	cp tools/typescript/package.json tools/typescript/package-lock.json $(ENGINE)/typescript/
+	cd $(ENGINE)/typescript && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
 	"github.com/mysfits/mysfits-questions/components"
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/internal/enginetest"
 )
 
@@ -149,7 +151,7 @@ func TestEngineYAMLExample(t *testing.T) {
 func checkWarnings(t *testing.T, what, out string) {
 	t.Helper()
 	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, "warning") && !strings.Contains(line, "pending confirmation") {
+		if strings.Contains(strings.ToLower(line), "warning") && !strings.Contains(line, "pending confirmation") {
 			t.Errorf("%s warns: %s", what, strings.TrimSpace(line))
 		}
 	}
@@ -188,6 +190,86 @@ func TestEngineSchemaVersionAtTag(t *testing.T) {
 	if got := schemaVersion(); got != devVersion {
 		t.Errorf("past the tag, get-schema reports version %q, want %s", got, devVersion)
 	}
+}
+
+// TestEngineTypeScriptSDK: what `pulumi package add <checkout>/provider`
+// generates in a TypeScript project, and the README's TypeScript snippet
+// using it, compile with tsc against Pulumi's Node.js SDK from npm. The
+// SDK comes from the real CLI (`pulumi package gen-sdk`, the step package
+// add runs before linking the SDK into the project), from the schema the
+// plugin serves when built and started as Pulumi does it, through Pulumi's
+// own Node.js generator. The Node.js language host cannot be had here, so
+// the program is type-checked, not run.
+func TestEngineTypeScriptSDK(t *testing.T) {
+	e := enginetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), engineTimeout)
+	defer cancel()
+	modules := filepath.Join(e.Root, "typescript", "node_modules")
+	tsc := filepath.Join(modules, "typescript", "bin", "tsc")
+	if _, err := os.Stat(tsc); err != nil {
+		t.Fatalf("no TypeScript compiler: run `make test-engine` (%v)", err)
+	}
+	pluginDir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snippet := readmeSnippet(t, "TypeScript:", "ts")
+
+	project := t.TempDir()
+	sdk := filepath.Join(project, "sdks", packageName) // where package add puts it
+	if _, err := e.Run(ctx, project, "package", "gen-sdk", pluginDir, "--language", "nodejs", "--out", sdk); err != nil {
+		t.Fatal(err)
+	}
+	service, err := os.ReadFile(filepath.Join(sdk, "nodejs", "questions", "questionsService.ts"))
+	if err != nil {
+		t.Fatalf("the generated SDK has no questions/questionsService.ts: %v", err)
+	}
+	for _, want := range []string{
+		"export class QuestionsService extends pulumi.ComponentResource",
+		"__pulumiType = '" + components.QuestionsServiceType + "'",
+		"readonly apiEndpoint: pulumi.Output<string>",
+		"adminEmail: string;", // required, a plain value
+		"stage?: number;",     // optional
+		fmt.Sprintf(`resourceInputs["stage"] = (args?.stage) ?? %d;`, contract.DefaultStage), // its default
+	} {
+		if !strings.Contains(string(service), want) {
+			t.Errorf("generated QuestionsService lacks %q", want)
+		}
+	}
+
+	if err := os.Symlink(modules, filepath.Join(project, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(project, "index.ts"), snippet)
+	writeFile(t, filepath.Join(project, "tsconfig.json"), `{
+  "compilerOptions": {
+    "strict": true, "noEmit": true, "target": "es2020", "module": "commonjs",
+    "moduleResolution": "node", "esModuleInterop": true, "skipLibCheck": true,
+    "baseUrl": ".", "paths": {"@pulumi/`+packageName+`": ["./sdks/`+packageName+`/nodejs"]}
+  },
+  "files": ["index.ts"]
+}
+`)
+	cmd := exec.CommandContext(ctx, "node", tsc, "-p", project)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tsc --noEmit of the README's snippet and the generated SDK: %v\n%s", err, out)
+	}
+}
+
+// readmeSnippet is the code block in language lang that follows the line
+// `after` in the README's multi-language section.
+func readmeSnippet(t *testing.T, after, lang string) string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(enginetest.RepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)\n" + regexp.QuoteMeta(after) + "\n\n```" + lang + "\n(.*?)\n```")
+	m := block.FindSubmatch(readme)
+	if m == nil {
+		t.Fatalf("README has no %s block after %q", lang, after)
+	}
+	return string(m[1]) + "\n"
 }
 
 // checkoutCopy is this working tree (tracked and new files, what a commit

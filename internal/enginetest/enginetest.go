@@ -80,7 +80,7 @@ func (e *Engine) Command(t testing.TB) auto.PulumiCommand {
 // Run runs the CLI in dir, as a user at a terminal would, and returns its
 // standard output; a non-zero exit is an error holding both outputs.
 func (e *Engine) Run(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, filepath.Join(e.Root, "bin", "pulumi"), append(args, "--non-interactive")...)
+	cmd := exec.CommandContext(ctx, filepath.Join(e.Root, "bin", "pulumi"), append(args, "--non-interactive", "--color=never")...)
 	cmd.Dir = dir
 	cmd.Env = os.Environ()
 	for k, v := range e.env {

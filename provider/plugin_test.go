@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -15,11 +14,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/archive"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/mysfits/mysfits-questions/components"
 	pm "github.com/mysfits/mysfits-questions/internal/pulumimock"
+	"github.com/mysfits/mysfits-questions/internal/testkit/plugintest"
 )
 
 // TestPluginBinary does what the Pulumi CLI does with a source-based Go
@@ -52,44 +50,9 @@ func TestPluginBinary(t *testing.T) {
 		t.Fatalf("starting the fake monitor: %v", err)
 	}
 
-	consumerDir := t.TempDir()
 	tmp := t.TempDir()
-	cmd := exec.CommandContext(ctx, bin, engineAddr)
-	cmd.Dir = consumerDir
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the plugin: %v", err)
-	}
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		// The engine ends a provider with SIGINT; it then removes its build folder.
-		if err := cmd.Process.Signal(os.Interrupt); err != nil {
-			t.Errorf("interrupting the plugin: %v", err)
-		}
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("the plugin ended with %v", err)
-		}
-	}
-	defer stop()
-	port, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the plugin's port: %v", err)
-	}
-	conn, err := grpc.NewClient("127.0.0.1:"+strings.TrimSpace(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("connecting to the plugin: %v", err)
-	}
-	defer conn.Close()
-	client := pulumirpc.NewResourceProviderClient(conn)
+	plug := plugintest.Start(t, ctx, bin, t.TempDir(), []string{"TMPDIR=" + tmp}, engineAddr)
+	client := pulumirpc.NewResourceProviderClient(plug.Conn)
 
 	pluginDir, err := os.Getwd()
 	if err != nil {
@@ -149,7 +112,7 @@ func TestPluginBinary(t *testing.T) {
 		}
 	}
 
-	stop()
+	plug.Stop() // the engine ends a provider with SIGINT; it then removes its build folder
 	if left, _ := filepath.Glob(filepath.Join(tmp, "mysfits-questions-provider-*")); len(left) != 0 {
 		t.Errorf("the plugin left its build folder behind: %v", left)
 	}

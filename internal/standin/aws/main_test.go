@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +12,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/mysfits/mysfits-questions/internal/testkit/plugintest"
 )
 
 // TestPluginBinary starts the built plugin as the engine does, with the
@@ -39,45 +36,8 @@ func TestPluginBinary(t *testing.T) {
 		t.Fatalf("starting the fake engine: %v", err)
 	}
 
-	cmd := exec.CommandContext(ctx, bin, engineAddr)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the plugin: %v", err)
-	}
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		// The engine ends a provider with SIGINT.
-		if err := cmd.Process.Signal(os.Interrupt); err != nil {
-			t.Errorf("interrupting the plugin: %v", err)
-		}
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("the plugin ended with %v", err)
-		}
-	}
-	defer stop()
-
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the port: %v", err)
-	}
-	port, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || port <= 0 {
-		t.Fatalf("the plugin printed %q, want its port", line)
-	}
-	conn, err := grpc.NewClient("127.0.0.1:"+strconv.Itoa(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("connecting: %v", err)
-	}
-	defer conn.Close()
-	client := pulumirpc.NewResourceProviderClient(conn)
+	plug := plugintest.Start(t, ctx, bin, "", nil, engineAddr)
+	client := pulumirpc.NewResourceProviderClient(plug.Conn)
 
 	info, err := client.GetPluginInfo(ctx, &emptypb.Empty{})
 	if err != nil || info.GetVersion() != pluginVersion {
@@ -115,5 +75,5 @@ func TestPluginBinary(t *testing.T) {
 		t.Errorf("created %s with arn %s", created.GetId(), arn)
 	}
 
-	stop()
+	plug.Stop()
 }

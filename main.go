@@ -35,23 +35,20 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mysfits/mysfits-questions/components"
 	"github.com/mysfits/mysfits-questions/contract"
-	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // Configuration keys, in the project namespace (`pulumi config set stage 2`).
 // Pulumi.yaml declares their types and defaults; the program applies the
-// same defaults when a key is absent (TestProjectFiles keeps them equal):
-// the tracing settings' from the contract, the others from defaults.
+// contract's, the same, when a key is absent (TestProjectFiles keeps them
+// equal).
 const (
 	keyStage              = "stage"
 	keyAdminEmail         = "adminEmail"
@@ -65,18 +62,12 @@ const (
 	keyAlarmEmail         = "alarmEmail"
 )
 
-// tracingKeys name the tracing settings in configuration errors.
-var tracingKeys = contract.TracingNames{Stage: keyStage, FaultPercent: keyFaultPercent, FaultDelay: keyFaultDelay}
-
-// defaults are the values of the other absent keys, as written in
-// Pulumi.yaml; the provider's inputs (provider/) apply the same constants.
-var defaults = map[string]string{
-	keyAllowedOrigin:      contract.AnyOrigin,
-	keyMysfitsStack:       "",
-	keyAlarmEmail:         "", // the administrator's address
-	keyThrottleRateLimit:  strconv.Itoa(components.DefaultThrottleRateLimit),
-	keyThrottleBurstLimit: strconv.Itoa(components.DefaultThrottleBurstLimit),
-	keyLogRetentionDays:   strconv.Itoa(components.DefaultLogRetentionDays),
+// configNames name the settings in configuration errors: the keys.
+var configNames = contract.SettingNames{
+	AdminEmail: keyAdminEmail, AlarmEmail: keyAlarmEmail, AllowedOrigin: keyAllowedOrigin,
+	Tracing:           contract.TracingNames{Stage: keyStage, FaultPercent: keyFaultPercent, FaultDelay: keyFaultDelay},
+	ThrottleRateLimit: keyThrottleRateLimit, ThrottleBurstLimit: keyThrottleBurstLimit,
+	LogRetentionDays: keyLogRetentionDays,
 }
 
 // websiteURLOutput is the output of the main Mysfits stack holding the
@@ -87,15 +78,11 @@ const websiteURLOutput = "websiteUrl"
 // serviceName names the component and, through it, every resource.
 const serviceName = "questions"
 
-// settings is the checked configuration.
+// settings is the checked configuration: the service's settings and the
+// main site's stack, if any.
 type settings struct {
-	Tracing          contract.Tracing
-	AdminEmail       string
-	AlarmEmail       string // "" = AdminEmail
-	AllowedOrigin    string
-	MysfitsStack     string
-	Throttle         components.Throttle
-	LogRetentionDays int
+	contract.Settings
+	MysfitsStack string
 }
 
 func main() {
@@ -141,17 +128,17 @@ func (p program) run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx.Export("questionsApiEndpoint", svc.APIEndpoint)
-	ctx.Export("questionsRestApiId", svc.RestAPIID)
-	ctx.Export("questionsAllowedOrigin", pulumi.String(origin))
-	ctx.Export("questionsTableName", svc.TableName)
-	ctx.Export("questionsTableArn", svc.TableArn)
+	ctx.Export(contract.OutputAPIEndpoint, svc.APIEndpoint)
+	ctx.Export(contract.OutputRestAPIID, svc.RestAPIID)
+	ctx.Export(contract.OutputAllowedOrigin, pulumi.String(origin))
+	ctx.Export(contract.OutputTableName, svc.TableName)
+	ctx.Export(contract.OutputTableARN, svc.TableArn)
 	ctx.Export(contract.OutputTopicARN, svc.TopicArn)
-	ctx.Export("questionsTopicName", svc.TopicName)
-	ctx.Export("postQuestionFunctionName", svc.PostFunctionName)
-	ctx.Export("processQuestionsFunctionName", svc.ProcessFunctionName)
+	ctx.Export(contract.OutputTopicName, svc.TopicName)
+	ctx.Export(contract.OutputPostFunction, svc.PostFunctionName)
+	ctx.Export(contract.OutputProcessFunction, svc.ProcessFunctionName)
 	ctx.Export(contract.OutputNoticeQueueURL, svc.DeadLetterQueueURL)
-	ctx.Export("tracingStage", pulumi.Int(int(s.Tracing.Stage)))
+	ctx.Export(contract.OutputTracingStage, pulumi.Int(int(s.Tracing.Stage)))
 	ctx.Export(contract.OutputFailureBucket, svc.FailureBucketName)
 	ctx.Export(contract.OutputOperationsTopic, svc.OperationsTopicArn)
 	ctx.Export(contract.OutputAlarmNames, svc.AlarmNames)
@@ -163,96 +150,32 @@ func (p program) run(ctx *pulumi.Context) error {
 	return nil
 }
 
-// loadSettings reads and checks every key; the error lists each bad key
-// with its value and what is allowed.
+// loadSettings reads and checks every key with the contract's one parse;
+// an absent key takes its default (Pulumi.yaml declares the same ones,
+// TestProjectFiles keeps them equal). The error lists each bad key with
+// its value and what is allowed.
 func loadSettings(ctx *pulumi.Context) (settings, error) {
 	get := func(key string) string {
-		if v, ok := ctx.GetConfig(ctx.Project() + ":" + key); ok {
-			return v
-		}
-		return defaults[key] // "" for the tracing keys: the contract's defaults apply
+		v, _ := ctx.GetConfig(ctx.Project() + ":" + key)
+		return v
 	}
-	var err error
-	var errs []error
-	notAllowed := func(key string, value any, allowed string) {
-		errs = append(errs, &contract.SettingError{Name: key, Value: fmt.Sprint(value), Rule: errors.New(allowed)})
-	}
-	// intSetting parses an integer key and checks it with rule, whose error
-	// says what is allowed.
-	intSetting := func(key string, rule func(int) error) int {
-		raw := get(key)
-		n, err := strconv.Atoi(raw)
-		if err != nil {
-			notAllowed(key, strconv.Quote(raw), "must be an integer")
-			return 0
-		}
-		if err := rule(n); err != nil {
-			notAllowed(key, n, err.Error())
-		}
-		return n
-	}
-	positive := func(n int) error {
-		if n <= 0 {
-			return errors.New("must be greater than 0")
-		}
-		return nil
-	}
-
-	var s settings
-	// Fault settings are checked at every stage, so a bad value shows up
-	// before the learner reaches stage 3.
-	s.Tracing, err = contract.ParseTracing(contract.RawTracing{
-		Stage:        get(keyStage),
-		FaultPercent: get(keyFaultPercent),
-		FaultDelay:   get(keyFaultDelay),
-	}, tracingKeys)
+	s, err := contract.ParseSettings(contract.RawSettings{
+		AdminEmail:    get(keyAdminEmail),
+		AlarmEmail:    get(keyAlarmEmail),
+		AllowedOrigin: get(keyAllowedOrigin),
+		Tracing: contract.RawTracing{
+			Stage:        get(keyStage),
+			FaultPercent: get(keyFaultPercent),
+			FaultDelay:   get(keyFaultDelay),
+		},
+		ThrottleRateLimit:  get(keyThrottleRateLimit),
+		ThrottleBurstLimit: get(keyThrottleBurstLimit),
+		LogRetentionDays:   get(keyLogRetentionDays),
+	}, configNames)
 	if err != nil {
-		errs = append(errs, err)
-	}
-
-	checkEmail := func(key, address string) {
-		if err := questions.ValidateEmail(address); err != nil {
-			problem := err.Error()
-			if fe := (*questions.FieldError)(nil); errors.As(err, &fe) {
-				problem = "it " + fe.Problem
-			}
-			notAllowed(key, strconv.Quote(address), problem)
-		}
-	}
-	s.AdminEmail = get(keyAdminEmail)
-	if s.AdminEmail == "" {
-		errs = append(errs, fmt.Errorf("%s: not set (required: pulumi config set %s admin@example.com)", keyAdminEmail, keyAdminEmail))
-	} else {
-		checkEmail(keyAdminEmail, s.AdminEmail)
-	}
-	// The alarms go to the administrator unless alarmEmail says otherwise.
-	if s.AlarmEmail = strings.TrimSpace(get(keyAlarmEmail)); s.AlarmEmail != "" {
-		checkEmail(keyAlarmEmail, s.AlarmEmail)
-	}
-
-	rawOrigin := get(keyAllowedOrigin)
-	origin, err := contract.ParseOrigin(rawOrigin)
-	if err != nil {
-		notAllowed(keyAllowedOrigin, strconv.Quote(rawOrigin), "must be * or an origin such as https://www.mysfits.example")
-	}
-	s.AllowedOrigin = origin
-	s.MysfitsStack = strings.TrimSpace(get(keyMysfitsStack))
-
-	s.Throttle = components.Throttle{
-		RateLimit:  float64(intSetting(keyThrottleRateLimit, positive)),
-		BurstLimit: intSetting(keyThrottleBurstLimit, positive),
-	}
-	s.LogRetentionDays = intSetting(keyLogRetentionDays, func(n int) error {
-		if !components.ValidLogRetention(n) {
-			return errors.New("must be one of " + components.LogRetentionChoices())
-		}
-		return nil
-	})
-
-	if err := errors.Join(errs...); err != nil {
 		return settings{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	return s, nil
+	return settings{Settings: s, MysfitsStack: strings.TrimSpace(get(keyMysfitsStack))}, nil
 }
 
 // siteOrigin reads the site URL from the main Mysfits stack and reduces it

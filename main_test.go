@@ -205,13 +205,13 @@ func TestLoadSettingsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loadSettings: %v", err)
 	}
-	want := settings{
+	want := settings{Settings: contract.Settings{
 		Tracing:          contract.Tracing{Stage: 1, Faults: contract.Faults{Percent: 50, Delay: 5 * time.Second}},
 		AdminEmail:       testEmail,
 		AllowedOrigin:    "*",
 		Throttle:         components.Throttle{RateLimit: 10, BurstLimit: 20},
 		LogRetentionDays: 14,
-	}
+	}}
 	if s != want {
 		t.Errorf("defaults = %+v, want %+v", s, want)
 	}
@@ -559,18 +559,21 @@ func TestProjectFiles(t *testing.T) {
 	}
 }
 
-// programDefault is the value the program applies when key is absent.
+// programDefault is the value the program applies when key is absent: the
+// contract's default (an absent key is parsed as "").
 func programDefault(key string) string {
-	def := contract.DefaultTracing()
-	switch key {
-	case keyStage:
-		return strconv.Itoa(int(def.Stage))
-	case keyFaultPercent:
-		return strconv.Itoa(def.Faults.Percent)
-	case keyFaultDelay:
-		return def.Faults.Delay.String()
-	}
-	return defaults[key]
+	d := contract.DefaultSettings("")
+	return map[string]string{
+		keyStage:              strconv.Itoa(int(d.Tracing.Stage)),
+		keyFaultPercent:       strconv.Itoa(d.Tracing.Faults.Percent),
+		keyFaultDelay:         d.Tracing.Faults.Delay.String(),
+		keyAllowedOrigin:      d.AllowedOrigin,
+		keyAlarmEmail:         d.AlarmEmail,
+		keyMysfitsStack:       "",
+		keyThrottleRateLimit:  strconv.FormatFloat(d.Throttle.RateLimit, 'f', -1, 64),
+		keyThrottleBurstLimit: strconv.Itoa(d.Throttle.BurstLimit),
+		keyLogRetentionDays:   strconv.Itoa(d.LogRetentionDays),
+	}[key]
 }
 
 // ---- security -----------------------------------------------------------------

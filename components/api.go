@@ -23,19 +23,9 @@ const QuestionsAPIType = "mysfits:questions:QuestionsApi"
 
 const jsonContentType = "application/json"
 
-// Throttle limits the stage's steady request rate and burst, so a runaway
-// client cannot run up Lambda and DynamoDB costs.
-type Throttle struct {
-	RateLimit  float64 // requests per second
-	BurstLimit int
-}
-
-func (t Throttle) validate() error {
-	if t.RateLimit <= 0 || t.BurstLimit <= 0 {
-		return fmt.Errorf("throttle %g requests/s, burst %d: both must be greater than 0", t.RateLimit, t.BurstLimit)
-	}
-	return nil
-}
+// Throttle limits the stage's steady request rate and burst (its rules and
+// defaults are the contract's).
+type Throttle = contract.Throttle
 
 // QuestionsAPIArgs configure the REST API in front of the post function.
 type QuestionsAPIArgs struct {
@@ -74,7 +64,7 @@ func NewQuestionsAPI(ctx *pulumi.Context, name string, args *QuestionsAPIArgs, o
 	if args == nil || args.Handler == nil {
 		return nil, fmt.Errorf("questions API %s: a handler function is required", name)
 	}
-	if err := errors.Join(contract.CheckOrigin(args.AllowedOrigin), args.Throttle.validate()); err != nil {
+	if err := errors.Join(contract.CheckOrigin(args.AllowedOrigin), args.Throttle.Validate("Throttle.RateLimit", "Throttle.BurstLimit")); err != nil {
 		return nil, fmt.Errorf("questions API %s: %w", name, err)
 	}
 	shape, err := newAPIShape(args.AllowedOrigin)

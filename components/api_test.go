@@ -208,7 +208,7 @@ func TestQuestionsServiceArgsValidate(t *testing.T) {
 		{"stage", func(a *QuestionsServiceArgs) { a.Tracing.Stage = 4 }, "Tracing.Stage: 4 is not allowed"},
 		{"no fault delay", func(a *QuestionsServiceArgs) { a.Tracing.Faults.Delay = 0 }, "Tracing.Faults.Delay: 0s is not allowed"},
 		{"bad faults below stage 3", func(a *QuestionsServiceArgs) { a.Tracing.Faults = contract.Faults{Percent: 101, Delay: time.Second} }, "Tracing.Faults.Percent: 101 is not allowed"},
-		{"throttle", func(a *QuestionsServiceArgs) { a.Throttle.BurstLimit = 0 }, "burst 0"},
+		{"throttle", func(a *QuestionsServiceArgs) { a.Throttle.BurstLimit = 0 }, "Throttle.BurstLimit: 0 is not allowed"},
 		{"retention", func(a *QuestionsServiceArgs) { a.LogRetentionDays = 0 }, "LogRetentionDays: 0 is not allowed"},
 	}
 	for _, tt := range tests {

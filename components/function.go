@@ -4,14 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // TracedGoFunctionType is the component's type token.
@@ -20,23 +20,6 @@ const TracedGoFunctionType = "mysfits:questions:TracedGoFunction"
 // xrayWriteActions are what active tracing needs; X-Ray has no resource-level
 // permissions for them, so they are the one grant on "*".
 var xrayWriteActions = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
-
-// logRetentionDays are the retention periods CloudWatch Logs accepts
-// (PutRetentionPolicy); "never expire" is deliberately not offered.
-var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
-// ValidLogRetention reports whether CloudWatch Logs accepts days as a
-// retention period.
-func ValidLogRetention(days int) bool { return slices.Contains(logRetentionDays, days) }
-
-// LogRetentionChoices lists the accepted retention periods, for messages.
-func LogRetentionChoices() string {
-	s := make([]string, len(logRetentionDays))
-	for i, d := range logRetentionDays {
-		s[i] = strconv.Itoa(d)
-	}
-	return strings.Join(s, ", ")
-}
 
 // How every function runs: Go's custom runtime on Graviton, the smallest
 // memory size (the handlers wait on DynamoDB and SNS, they do not compute).
@@ -77,8 +60,8 @@ func (a *TracedGoFunctionArgs) validate() error {
 	if a.Timeout < time.Second || a.Timeout > maxFunctionTimeout || a.Timeout%time.Second != 0 {
 		errs = append(errs, fmt.Errorf("timeout %s: must be whole seconds between 1s and %s", a.Timeout, maxFunctionTimeout))
 	}
-	if !ValidLogRetention(a.LogRetentionDays) {
-		errs = append(errs, fmt.Errorf("log retention %d days: must be one of %s", a.LogRetentionDays, LogRetentionChoices()))
+	if !contract.ValidLogRetention(a.LogRetentionDays) {
+		errs = append(errs, fmt.Errorf("log retention %d days: must be one of %s", a.LogRetentionDays, contract.LogRetentionChoices()))
 	}
 	for i, s := range a.Statements {
 		if len(s.Actions) == 0 || s.Resources == nil {

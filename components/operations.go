@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,20 @@ type failureStore struct {
 	bucket  *s3.BucketV2
 	notices *sqs.Queue
 	deps    []pulumi.Resource // what must exist before Lambda writes to it
+	// last is the last of the bucket's configuration resources, which
+	// the bucket policy waits for (see after).
+	last pulumi.Resource
+}
+
+// after is opts with a dependency on prev. The bucket's configuration
+// resources (ownership, public access block, encryption, lifecycle,
+// notification, policy) each wait for the one before: on a new bucket,
+// S3 can refuse concurrent configuration calls with 409 OperationAborted,
+// "A conflicting conditional operation is currently in progress against
+// this resource" (terraform-provider-aws issues 7628 and 12949). Only the
+// order changes: no input, so no diff on an existing stack.
+func after(prev pulumi.Resource, opts []pulumi.ResourceOption) []pulumi.ResourceOption {
+	return append(slices.Clip(opts), pulumi.DependsOn([]pulumi.Resource{prev}))
 }
 
 // newFailureStore makes the bucket private, encrypted and expiring, and
@@ -57,7 +72,7 @@ func newFailureStore(ctx *pulumi.Context, name string, notices *sqs.Queue, opts 
 	ownership, err := s3.NewBucketOwnershipControls(ctx, name+"-failures-ownership", &s3.BucketOwnershipControlsArgs{
 		Bucket: bucket.ID(),
 		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")}, // no ACLs
-	}, opts...)
+	}, after(bucket, opts)...)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +82,7 @@ func newFailureStore(ctx *pulumi.Context, name string, notices *sqs.Queue, opts 
 		BlockPublicPolicy:     pulumi.Bool(true),
 		IgnorePublicAcls:      pulumi.Bool(true),
 		RestrictPublicBuckets: pulumi.Bool(true),
-	}, opts...)
+	}, after(ownership, opts)...)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +97,7 @@ func newFailureStore(ctx *pulumi.Context, name string, notices *sqs.Queue, opts 
 			},
 			BucketKeyEnabled: pulumi.Bool(true),
 		}},
-	}, opts...)
+	}, after(private, opts)...)
 	if err != nil {
 		return nil, err
 	}
@@ -97,14 +112,14 @@ func newFailureStore(ctx *pulumi.Context, name string, notices *sqs.Queue, opts 
 			Expiration:                     &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(contract.FailureRetentionDays())},
 			AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{DaysAfterInitiation: pulumi.Int(1)},
 		}},
-	}, opts...)
+	}, after(encrypted, opts)...)
 	if err != nil {
 		return nil, err
 	}
 	events, err := s3.NewBucketNotification(ctx, name+"-failures-events", &s3.BucketNotificationArgs{
 		Bucket:      bucket.ID(),
 		Eventbridge: pulumi.Bool(true),
-	}, opts...)
+	}, after(expiry, opts)...)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +150,7 @@ func newFailureStore(ctx *pulumi.Context, name string, notices *sqs.Queue, opts 
 		return nil, err
 	}
 	f.deps = []pulumi.Resource{ownership, private, encrypted, expiry, events, target}
+	f.last = events
 	return f, nil
 }
 
@@ -184,11 +200,12 @@ func (f *failureStore) restrictTo(ctx *pulumi.Context, name string, writerRole p
 	policy := pulumi.All(f.bucket.Arn, writerRole).ApplyT(func(v []any) (string, error) {
 		return failureBucketPolicy(v[0].(string), v[1].(string))
 	}).(pulumi.StringOutput)
-	// After the public access block, as AWS advises for bucket policies.
+	// Last of the bucket's configuration (after the public access block,
+	// as AWS advises for bucket policies), and after what Lambda needs.
 	return s3.NewBucketPolicy(ctx, name+"-failures-policy", &s3.BucketPolicyArgs{
 		Bucket: f.bucket.ID(),
 		Policy: policy,
-	}, append(opts, pulumi.DependsOn(f.deps))...)
+	}, append(after(f.last, opts), pulumi.DependsOn(f.deps))...)
 }
 
 func failureBucketPolicy(bucketARN, writerRoleARN string) (string, error) {

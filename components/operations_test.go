@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mysfits/mysfits-questions/contract"
 	pm "github.com/mysfits/mysfits-questions/internal/pulumimock"
@@ -88,10 +89,21 @@ func checkFailureStore(t *testing.T, d deployed) {
 			t.Errorf("bucket policy statement %q is not one of %v", got, want)
 		}
 	}
-	for _, dep := range []string{pab.URN} {
-		if !slices.Contains(policy.Dependencies, dep) {
-			t.Error("the bucket policy does not wait for the public access block")
-		}
+	checkBucketConfigurationOrder(t, d, []*pm.Resource{
+		onBucket("aws:s3/bucketOwnershipControls:BucketOwnershipControls"),
+		pab,
+		onBucket("aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"),
+		onBucket("aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"),
+		onBucket("aws:s3/bucketNotification:BucketNotification"),
+		policy, // after the public access block, as AWS advises
+	})
+	// A notice outlives its batch (contract: the lifecycle's days, S3's
+	// rounding to midnight and a margin for its removal fit in the queue's
+	// retention), as deployed.
+	expiryDays := pm.Num(t, rules[0], "expiration", "days")
+	retention := time.Duration(pm.Num(t, d.dlq.Inputs, "messageRetentionSeconds")) * time.Second
+	if time.Duration(expiryDays)*24*time.Hour+contract.LifecycleRounding+contract.ExpiryMargin > retention {
+		t.Errorf("objects expire after %d days, notices after %s: the alarm could clear while a batch is still in the bucket", expiryDays, retention)
 	}
 
 	// Each new object under Lambda's prefix becomes a notice in the queue.
@@ -121,6 +133,43 @@ func checkFailureStore(t *testing.T, d deployed) {
 	}
 	if !strings.Contains(pm.Str(t, qp.Inputs, "policy"), `"ArnEquals":{"aws:SourceArn":"`+pm.Str(t, rule.State, "arn")+`"}`) {
 		t.Errorf("queue policy %s does not limit senders to the rule", pm.Str(t, qp.Inputs, "policy"))
+	}
+}
+
+// checkBucketConfigurationOrder: the failure bucket's configuration
+// resources are created one after another, in this order (each depends,
+// directly or through the ones between, on every one before it): S3 can
+// refuse concurrent configuration calls on a new bucket with 409
+// OperationAborted.
+func checkBucketConfigurationOrder(t *testing.T, d deployed, order []*pm.Resource) {
+	t.Helper()
+	dependsOn := func(later, earlier *pm.Resource) bool {
+		seen := map[string]bool{}
+		next := []string{later.URN}
+		for len(next) > 0 {
+			urn := next[0]
+			next = next[1:]
+			r := d.c.ByURN(urn)
+			if r == nil || seen[urn] {
+				continue
+			}
+			seen[urn] = true
+			if slices.Contains(r.Dependencies, earlier.URN) {
+				return true
+			}
+			next = append(next, r.Dependencies...)
+		}
+		return false
+	}
+	for i, later := range order {
+		if !slices.Contains(later.Dependencies, d.bucket.URN) {
+			t.Errorf("%s does not wait for the bucket", later.Name)
+		}
+		for _, earlier := range order[:i] {
+			if !dependsOn(later, earlier) {
+				t.Errorf("%s can be created at the same time as %s: want it after", later.Name, earlier.Name)
+			}
+		}
 	}
 }
 

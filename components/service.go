@@ -5,7 +5,6 @@
 package components
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mysfits/mysfits-questions/contract"
-	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // QuestionsServiceType is the component's type token.
@@ -50,33 +48,26 @@ type QuestionsServiceArgs struct {
 	Builder Builder
 }
 
-// argNames name the tracing settings in errors about these arguments.
-var argNames = contract.TracingNames{Stage: "Tracing.Stage", FaultPercent: "Tracing.Faults.Percent", FaultDelay: "Tracing.Faults.Delay"}
+// argNames name the settings in errors about these arguments.
+var argNames = contract.SettingNames{
+	AdminEmail: "AdminEmail", AlarmEmail: "AlarmEmail", AllowedOrigin: "AllowedOrigin",
+	Tracing:           contract.TracingNames{Stage: "Tracing.Stage", FaultPercent: "Tracing.Faults.Percent", FaultDelay: "Tracing.Faults.Delay"},
+	ThrottleRateLimit: "Throttle.RateLimit", ThrottleBurstLimit: "Throttle.BurstLimit",
+	LogRetentionDays: "LogRetentionDays",
+}
 
-// Validate checks the arguments with the same rules the functions apply.
+// Settings are the arguments as the contract's settings.
+func (a *QuestionsServiceArgs) Settings() contract.Settings {
+	return contract.Settings{
+		AdminEmail: a.AdminEmail, AlarmEmail: a.AlarmEmail, AllowedOrigin: a.AllowedOrigin,
+		Tracing: a.Tracing, Throttle: a.Throttle, LogRetentionDays: a.LogRetentionDays,
+	}
+}
+
+// Validate checks the arguments with the contract's rules, the ones the
+// Go program's configuration and the provider's inputs are parsed with.
 func (a *QuestionsServiceArgs) Validate() error {
-	var errs []error
-	if err := questions.ValidateEmail(a.AdminEmail); err != nil {
-		errs = append(errs, fmt.Errorf("AdminEmail: %w", err))
-	}
-	if a.AlarmEmail != "" {
-		if err := questions.ValidateEmail(a.AlarmEmail); err != nil {
-			errs = append(errs, fmt.Errorf("AlarmEmail: %w", err))
-		}
-	}
-	if err := contract.CheckOrigin(a.AllowedOrigin); err != nil {
-		errs = append(errs, fmt.Errorf("AllowedOrigin: %w", err))
-	}
-	if err := a.Tracing.Validate(argNames); err != nil {
-		errs = append(errs, err)
-	}
-	if err := a.Throttle.validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if !ValidLogRetention(a.LogRetentionDays) {
-		errs = append(errs, fmt.Errorf("LogRetentionDays: %d is not allowed (must be one of %s)", a.LogRetentionDays, LogRetentionChoices()))
-	}
-	return errors.Join(errs...)
+	return a.Settings().Validate(argNames)
 }
 
 // QuestionsService is the Contact Us backend: POST /questions stores a
@@ -174,7 +165,7 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		return nil, err
 	}
 
-	settings := contract.Settings{Tracing: args.Tracing, AllowedOrigin: args.AllowedOrigin}
+	settings := args.Settings()
 	postFn := contract.PostFunction(settings, pulumi.StringInput(table.Name), stringInput)
 	processFn := contract.ProcessFunction(settings, pulumi.StringInput(topic.Arn), stringInput)
 

@@ -44,13 +44,6 @@ func PostTimeout(faultDelay time.Duration) time.Duration {
 	return (t + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up
 }
 
-// Settings are what a deployment of the service is configured with, as far
-// as its functions see it.
-type Settings struct {
-	Tracing       Tracing
-	AllowedOrigin string // "*" or an origin in OriginOf's form
-}
-
 // Function is how one function is run: its environment and timeout. V is
 // the type of the values: plain strings on the local stack, Pulumi inputs in
 // the component, where the table name and topic ARN are outputs.
@@ -59,7 +52,8 @@ type Function[V any] struct {
 	Timeout time.Duration
 }
 
-// PostFunction is the post function's configuration; tableName is the
+// PostFunction is the post function's configuration (of the settings, it
+// reads the tracing and the origin); tableName is the
 // table's name, literal makes a V of a fixed string.
 func PostFunction[V any](s Settings, tableName V, literal func(string) V) Function[V] {
 	env := literals(s.Tracing.Vars(), literal)

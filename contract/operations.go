@@ -6,12 +6,43 @@ import (
 )
 
 // The failure store: where the stream mapping puts a batch it gave up on,
-// whole (an S3 bucket on AWS, a folder on the local stack).
+// whole (an S3 bucket on AWS, a folder on the local stack), and the notice
+// queue (output deadLetterQueueUrl) that holds one notice per batch there,
+// which the failure-store alarm counts.
+//
+// A notice must outlive its batch, or the alarm clears while a failure
+// still sits in the bucket. S3 expires an object at the first midnight
+// UTC after its creation plus the rule's days (Amazon S3 user guide,
+// "Lifecycle configuration elements": created 1/15 10:30 UTC with 3 days,
+// it expires 1/19 00:00 UTC), then removes it asynchronously, with no
+// documented bound (Amazon S3 user guide, "Expiring objects": "There
+// might be a delay between the expiration date and the date at which
+// Amazon S3 removes an object"). SQS keeps a message at most 14 days
+// (SQS API reference, SetQueueAttributes, MessageRetentionPeriod: 60 to
+// 1,209,600 seconds). So the queue keeps its notices the longest SQS allows, and the bucket's
+// expiry is what is left after S3's rounding and a margin for its removal:
+//
+//	FailureRetention + LifecycleRounding + ExpiryMargin = DeadLetterRetention <= MaxQueueRetention
 const (
+	// MaxQueueRetention is the longest SQS keeps a message.
+	MaxQueueRetention = 14 * 24 * time.Hour
+	// DeadLetterRetention is how long the notice queue (the stack's
+	// former dead-letter queue, hence the name) keeps a notice.
+	DeadLetterRetention = MaxQueueRetention
+	// LifecycleRounding: S3 rounds an expiry up to the next midnight UTC,
+	// up to a day after creation plus the rule's days.
+	LifecycleRounding = 24 * time.Hour
+	// ExpiryMargin is the time S3 gets to remove an expired object
+	// before its notice expires.
+	ExpiryMargin = 24 * time.Hour
 	// FailureRetention is how long a failed batch is kept (the bucket's
-	// lifecycle expiry): longer than a long weekend, well past the
-	// stream's 24 hours. The notice queue keeps its messages as long.
-	FailureRetention = 14 * 24 * time.Hour
+	// lifecycle expiry, whole days): longer than a long weekend, well
+	// past the stream's StreamRetention, and never past its notice.
+	FailureRetention = DeadLetterRetention - LifecycleRounding - ExpiryMargin
+	// StreamRetention is how long a DynamoDB stream keeps a record
+	// (DynamoDB developer guide, "Change data capture for DynamoDB
+	// Streams": 24 hours).
+	StreamRetention = 24 * time.Hour
 	// FailureKeyPrefix is where Lambda writes the records of a failed
 	// batch: aws/lambda/<ESM-UUID>/<shardID>/YYYY/MM/DD/... (Lambda
 	// developer guide, "Retain discarded records for a DynamoDB event
@@ -22,8 +53,8 @@ const (
 	FailureNoticeType = "Object Created"
 )
 
-// FailureRetentionDays is FailureRetention in the whole days S3 lifecycle
-// rules and SQS retention are given in.
+// FailureRetentionDays is FailureRetention in the whole days an S3
+// lifecycle rule takes.
 func FailureRetentionDays() int { return int(FailureRetention / (24 * time.Hour)) }
 
 // AlarmKey names one operations alarm: the resource name suffix and the
@@ -232,21 +263,4 @@ const (
 	SamplingServiceType = "AWS::ApiGateway::Stage"
 	// XRayNameLength is the longest group or sampling rule name X-Ray takes.
 	XRayNameLength = 32
-)
-
-// Stack outputs the redrive command reads (`pulumi stack output --json`);
-// the program exports them under these names.
-const (
-	OutputTopicARN         = "questionsTopicArn"
-	OutputNoticeQueueURL   = "deadLetterQueueUrl"
-	OutputFailureBucket    = "failureBucketName"
-	OutputOperationsTopic  = "operationsTopicArn"
-	OutputAlarmNames       = "alarmNames"
-	OutputXRayGroupName    = "xrayFaultGroupName"
-	OutputXRayGroupARN     = "xrayFaultGroupArn"
-	OutputSamplingRuleName = "xraySamplingRuleName"
-	// OutputAdminPending and OutputAlarmPending say whether SNS still waits
-	// for the e-mail subscription to be confirmed.
-	OutputAdminPending = "adminEmailPendingConfirmation"
-	OutputAlarmPending = "alarmEmailPendingConfirmation"
 )

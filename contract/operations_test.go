@@ -68,10 +68,61 @@ func TestShareExpression(t *testing.T) {
 }
 
 func TestFailureRetention(t *testing.T) {
-	if got := contract.FailureRetentionDays(); got != 14 || contract.FailureRetention <= 24*time.Hour {
-		t.Errorf("failure retention %d days (%s): must outlive the stream's 24 h by a long weekend", got, contract.FailureRetention)
+	longWeekend := 3 * 24 * time.Hour
+	if got := contract.FailureRetentionDays(); got != 12 || contract.FailureRetention%(24*time.Hour) != 0 ||
+		contract.FailureRetention < contract.StreamRetention+longWeekend {
+		t.Errorf("failure retention %d days (%s): whole days, and must outlive the stream's %s by a long weekend", got, contract.FailureRetention, contract.StreamRetention)
 	}
 	if contract.SamplingFixedRate <= 0 || contract.SamplingFixedRate >= 1 || contract.SamplingReservoir < 1 {
 		t.Errorf("sampling %d/s + %g: want a reservoir and a rate between 0 and 1", contract.SamplingReservoir, contract.SamplingFixedRate)
+	}
+}
+
+// s3Expiry is when S3 expires an object created at created under a rule
+// of days: the creation time plus the days, rounded up to the next
+// midnight UTC (Amazon S3 user guide, "Lifecycle configuration elements").
+// A sum that falls on midnight exactly is taken to the next one: the
+// latest S3 could mean.
+func s3Expiry(t *testing.T, created time.Time, days int) time.Time {
+	t.Helper()
+	return created.UTC().AddDate(0, 0, days).Truncate(24 * time.Hour).Add(24 * time.Hour)
+}
+
+// A notice outlives its batch by at least the margin S3 gets to remove an
+// expired object, whenever in the day the batch failed: the failure-store
+// alarm never clears while the batch may still be in the bucket.
+func TestNoticeOutlivesItsBatch(t *testing.T) {
+	const sqsMaxRetentionSeconds = 1209600 // SQS API reference, SetQueueAttributes, MessageRetentionPeriod
+	if contract.MaxQueueRetention != sqsMaxRetentionSeconds*time.Second {
+		t.Errorf("MaxQueueRetention = %s, want SQS's %d s", contract.MaxQueueRetention, sqsMaxRetentionSeconds)
+	}
+	if r := contract.DeadLetterRetention; r > contract.MaxQueueRetention || r < time.Minute || r%time.Second != 0 {
+		t.Errorf("notice retention %s: SQS takes whole seconds from 60 to %d", r, sqsMaxRetentionSeconds)
+	}
+	if contract.ExpiryMargin <= 0 {
+		t.Errorf("expiry margin %s: S3 removes expired objects asynchronously", contract.ExpiryMargin)
+	}
+	day := time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC) // a European clock change: UTC has none
+	for _, tt := range []struct {
+		name    string
+		created time.Time
+	}{
+		{"at midnight", day},
+		{"just after midnight", day.Add(time.Millisecond)},
+		{"at noon", day.Add(12 * time.Hour)},
+		{"just before midnight", day.Add(24*time.Hour - time.Millisecond)},
+		{"at the end of a month", time.Date(2026, 1, 31, 23, 59, 59, 0, time.UTC)},
+		{"in another time zone", time.Date(2026, 6, 1, 0, 30, 0, 0, time.FixedZone("UTC+2", 2*60*60))},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			expires := s3Expiry(t, tt.created, contract.FailureRetentionDays())
+			// The notice is sent after the object is written: it expires no
+			// earlier than this.
+			noticeGone := tt.created.Add(contract.DeadLetterRetention)
+			if left := noticeGone.Sub(expires); left < contract.ExpiryMargin {
+				t.Errorf("created %s: the object expires %s, its notice %s: %s left for S3 to remove it, want at least %s",
+					tt.created.UTC().Format(time.RFC3339Nano), expires.Format(time.RFC3339), noticeGone.UTC().Format(time.RFC3339Nano), left, contract.ExpiryMargin)
+			}
+		})
 	}
 }

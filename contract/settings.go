@@ -43,9 +43,3 @@ func QuestionsStream() StreamMapping {
 		ParallelizationFactor: 1,
 	}
 }
-
-// DeadLetterRetention is how long the notice queue (the stack's
-// dead-letter queue, output deadLetterQueueUrl) keeps the notice of a
-// failed batch: as long as the failure store keeps the batch itself, and
-// SQS's longest retention.
-const DeadLetterRetention = FailureRetention

@@ -101,6 +101,9 @@ type SettingError struct {
 }
 
 func (e *SettingError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("%s: not set (%v)", e.Name, e.Rule)
+	}
 	return fmt.Sprintf("%s: %s is not allowed (%v)", e.Name, e.Value, e.Rule)
 }
 

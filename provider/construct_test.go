@@ -63,8 +63,8 @@ func TestConstruct(t *testing.T) {
 			name:   "defaults",
 			inputs: map[string]property.Value{inputAdminEmail: property.New(testEmail)},
 			stage:  contract.DefaultStage, alarmEmail: testEmail, origin: contract.AnyOrigin,
-			rate: components.DefaultThrottleRateLimit, burst: components.DefaultThrottleBurstLimit,
-			logsDays: components.DefaultLogRetentionDays,
+			rate: contract.DefaultThrottleRateLimit, burst: contract.DefaultThrottleBurstLimit,
+			logsDays: contract.DefaultLogRetentionDays,
 		},
 		{
 			name: "stage 3 with every input",

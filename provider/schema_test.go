@@ -66,9 +66,9 @@ func TestSchema(t *testing.T) {
 		{inputStage, "integer", strconv.Itoa(int(def.Stage))},
 		{inputFaultPercent, "integer", strconv.Itoa(def.Faults.Percent)},
 		{inputFaultDelay, "string", def.Faults.Delay.String()},
-		{inputThrottleRateLimit, "integer", strconv.Itoa(components.DefaultThrottleRateLimit)},
-		{inputThrottleBurstLimit, "integer", strconv.Itoa(components.DefaultThrottleBurstLimit)},
-		{inputLogRetentionDays, "integer", strconv.Itoa(components.DefaultLogRetentionDays)},
+		{inputThrottleRateLimit, "integer", strconv.Itoa(contract.DefaultThrottleRateLimit)},
+		{inputThrottleBurstLimit, "integer", strconv.Itoa(contract.DefaultThrottleBurstLimit)},
+		{inputLogRetentionDays, "integer", strconv.Itoa(contract.DefaultLogRetentionDays)},
 	}
 	if len(res.InputProperties) != len(inputs) {
 		t.Errorf("inputs %v, want %d", keys(res.InputProperties), len(inputs))

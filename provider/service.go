@@ -1,17 +1,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mysfits/mysfits-questions/components"
 	"github.com/mysfits/mysfits-questions/contract"
-	"github.com/mysfits/mysfits-questions/questions"
 )
 
 // QuestionsServiceArgs are the component's inputs as every language sees
@@ -44,8 +41,13 @@ const (
 	inputLogRetentionDays   = "logRetentionDays"
 )
 
-// inputTracingNames name the tracing settings in contract.ParseTracing's errors.
-var inputTracingNames = contract.TracingNames{Stage: inputStage, FaultPercent: inputFaultPercent, FaultDelay: inputFaultDelay}
+// inputNames name the settings in errors: the input names.
+var inputNames = contract.SettingNames{
+	AdminEmail: inputAdminEmail, AlarmEmail: inputAlarmEmail, AllowedOrigin: inputAllowedOrigin,
+	Tracing:           contract.TracingNames{Stage: inputStage, FaultPercent: inputFaultPercent, FaultDelay: inputFaultDelay},
+	ThrottleRateLimit: inputThrottleRateLimit, ThrottleBurstLimit: inputThrottleBurstLimit,
+	LogRetentionDays: inputLogRetentionDays,
+}
 
 // Annotate describes the inputs and their defaults in the schema, so every
 // generated SDK documents them.
@@ -68,79 +70,42 @@ func (a *QuestionsServiceArgs) Annotate(an infer.Annotator) {
 		"at every stage.", contract.MinFaultDelay, contract.MaxFaultDelay))
 	an.SetDefault(&a.FaultDelay, contract.DefaultFaultDelay.String())
 	an.Describe(&a.ThrottleRateLimit, "Steady-state requests per second the API's prod stage accepts (greater than 0).")
-	an.SetDefault(&a.ThrottleRateLimit, components.DefaultThrottleRateLimit)
+	an.SetDefault(&a.ThrottleRateLimit, contract.DefaultThrottleRateLimit)
 	an.Describe(&a.ThrottleBurstLimit, "Requests the API's prod stage accepts in a burst (greater than 0).")
-	an.SetDefault(&a.ThrottleBurstLimit, components.DefaultThrottleBurstLimit)
+	an.SetDefault(&a.ThrottleBurstLimit, contract.DefaultThrottleBurstLimit)
 	an.Describe(&a.LogRetentionDays, "Days the functions' logs are kept, one of CloudWatch Logs' values: "+
-		components.LogRetentionChoices()+".")
-	an.SetDefault(&a.LogRetentionDays, components.DefaultLogRetentionDays)
+		contract.LogRetentionChoices()+".")
+	an.SetDefault(&a.LogRetentionDays, contract.DefaultLogRetentionDays)
 }
 
-// serviceArgs applies the defaults and checks every input with the rules
-// the Go program's configuration uses; the error names each bad input with
-// its value and what is allowed.
+// serviceArgs checks every input with the contract's one parse (the one
+// the Go program's configuration goes through), an absent input taking its
+// default; the error names each bad input with its value and what is
+// allowed.
 func (a QuestionsServiceArgs) serviceArgs() (components.QuestionsServiceArgs, error) {
-	var errs []error
-	notAllowed := func(name string, value any, rule error) {
-		errs = append(errs, &contract.SettingError{Name: name, Value: fmt.Sprint(value), Rule: rule})
-	}
-
-	tracing, err := contract.ParseTracing(contract.RawTracing{
-		Stage:        intText(a.Stage),
-		FaultPercent: intText(a.FaultPercent),
-		FaultDelay:   orDefault(a.FaultDelay, ""), // "": the contract's default
-	}, inputTracingNames)
+	s, err := contract.ParseSettings(contract.RawSettings{
+		AdminEmail:    a.AdminEmail,
+		AlarmEmail:    orDefault(a.AlarmEmail, ""),
+		AllowedOrigin: orDefault(a.AllowedOrigin, ""),
+		Tracing: contract.RawTracing{
+			Stage:        intText(a.Stage),
+			FaultPercent: intText(a.FaultPercent),
+			FaultDelay:   orDefault(a.FaultDelay, ""),
+		},
+		ThrottleRateLimit:  intText(a.ThrottleRateLimit),
+		ThrottleBurstLimit: intText(a.ThrottleBurstLimit),
+		LogRetentionDays:   intText(a.LogRetentionDays),
+	}, inputNames)
 	if err != nil {
-		errs = append(errs, err)
-	}
-
-	checkEmail := func(name, address string) {
-		if err := questions.ValidateEmail(address); err != nil {
-			rule := err
-			if fe := (*questions.FieldError)(nil); errors.As(err, &fe) {
-				rule = errors.New("it " + fe.Problem)
-			}
-			notAllowed(name, strconv.Quote(address), rule)
-		}
-	}
-	checkEmail(inputAdminEmail, a.AdminEmail)
-	// The alarms go to the administrator unless alarmEmail says otherwise.
-	alarmEmail := strings.TrimSpace(orDefault(a.AlarmEmail, ""))
-	if alarmEmail != "" {
-		checkEmail(inputAlarmEmail, alarmEmail)
-	}
-
-	origin, err := contract.ParseOrigin(orDefault(a.AllowedOrigin, contract.AnyOrigin))
-	if err != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", inputAllowedOrigin, err))
-	}
-
-	positive := func(name string, n int) int {
-		if n <= 0 {
-			notAllowed(name, n, errors.New("must be greater than 0"))
-		}
-		return n
-	}
-	throttle := components.Throttle{
-		RateLimit:  float64(positive(inputThrottleRateLimit, orDefault(a.ThrottleRateLimit, components.DefaultThrottleRateLimit))),
-		BurstLimit: positive(inputThrottleBurstLimit, orDefault(a.ThrottleBurstLimit, components.DefaultThrottleBurstLimit)),
-	}
-
-	retention := orDefault(a.LogRetentionDays, components.DefaultLogRetentionDays)
-	if !components.ValidLogRetention(retention) {
-		notAllowed(inputLogRetentionDays, retention, errors.New("must be one of "+components.LogRetentionChoices()))
-	}
-
-	if err := errors.Join(errs...); err != nil {
 		return components.QuestionsServiceArgs{}, fmt.Errorf("invalid inputs:\n%w", err)
 	}
 	return components.QuestionsServiceArgs{
-		AdminEmail:       a.AdminEmail,
-		AlarmEmail:       alarmEmail,
-		AllowedOrigin:    origin,
-		Tracing:          tracing,
-		Throttle:         throttle,
-		LogRetentionDays: retention,
+		AdminEmail:       s.AdminEmail,
+		AlarmEmail:       s.AlarmEmail,
+		AllowedOrigin:    s.AllowedOrigin,
+		Tracing:          s.Tracing,
+		Throttle:         s.Throttle,
+		LogRetentionDays: s.LogRetentionDays,
 	}, nil
 }
 

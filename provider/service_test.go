@@ -21,8 +21,8 @@ func TestServiceArgs(t *testing.T) {
 		AdminEmail:       testEmail,
 		AllowedOrigin:    contract.AnyOrigin,
 		Tracing:          contract.DefaultTracing(),
-		Throttle:         components.Throttle{RateLimit: components.DefaultThrottleRateLimit, BurstLimit: components.DefaultThrottleBurstLimit},
-		LogRetentionDays: components.DefaultLogRetentionDays,
+		Throttle:         components.Throttle{RateLimit: contract.DefaultThrottleRateLimit, BurstLimit: contract.DefaultThrottleBurstLimit},
+		LogRetentionDays: contract.DefaultLogRetentionDays,
 	}
 	with := func(change func(*components.QuestionsServiceArgs)) components.QuestionsServiceArgs {
 		a := defaults
@@ -55,12 +55,12 @@ func TestServiceArgs(t *testing.T) {
 		{name: "empty faultDelay is the default", args: QuestionsServiceArgs{AdminEmail: testEmail, FaultDelay: ptr("")}, want: defaults},
 		{name: "empty alarmEmail is adminEmail's", args: QuestionsServiceArgs{AdminEmail: testEmail, AlarmEmail: ptr("")}, want: defaults},
 		{name: "bad alarmEmail", args: QuestionsServiceArgs{AdminEmail: testEmail, AlarmEmail: ptr("ops")}, errs: []string{`alarmEmail: "ops" is not allowed`}},
-		{name: "missing adminEmail", args: QuestionsServiceArgs{}, errs: []string{`adminEmail: "" is not allowed (it is required)`}},
+		{name: "missing adminEmail", args: QuestionsServiceArgs{}, errs: []string{"adminEmail: not set (required: an e-mail address"}},
 		{name: "bad adminEmail", args: QuestionsServiceArgs{AdminEmail: "admin"}, errs: []string{`adminEmail: "admin" is not allowed`}},
 		{
 			name: "page URL as origin",
 			args: QuestionsServiceArgs{AdminEmail: testEmail, AllowedOrigin: ptr(testOrigin + "/contact.html")},
-			errs: []string{`allowedOrigin: "https://www.mysfits.example/contact.html" must be * or an origin`},
+			errs: []string{`allowedOrigin: "https://www.mysfits.example/contact.html" is not allowed (must be * or an origin`},
 		},
 		{
 			name: "tracing out of range",

@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/mysfits/mysfits-questions/contract"
@@ -107,8 +106,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Stack: devstack.Config{
 			Tracing:        o.tracing,
 			AllowedOrigin:  o.allowedOrigin,
-			HTTPAddr:       "127.0.0.1:" + strconv.Itoa(o.httpPort),
-			XRayAddr:       "127.0.0.1:" + strconv.Itoa(o.xrayPort),
+			HTTPAddr:       devstack.LoopbackAddr(o.httpPort),
+			XRayAddr:       devstack.LoopbackAddr(o.xrayPort),
 			WebDir:         "web",
 			CheckpointFile: devstack.CheckpointPath(o.dataDir),
 			Out:            stdout,

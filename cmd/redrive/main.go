@@ -6,10 +6,13 @@
 //	pulumi stack output --json | go run ./cmd/redrive --aws --outputs - [--apply]
 //	go run ./cmd/redrive --aws --bucket B --topic ARN [--queue URL] [--region R] [--apply]
 //
-// Without --apply it only lists what failed: question id, when, why. With
-// --apply it publishes each question's notification once, as the process
-// function would have, removes what it redrove and deletes the failure
-// notices of the removed batches (so the failure-store alarm clears). A
+// Without --apply it only lists what failed: question id, when, why, and
+// the legacy on-failure records a stack deployed before the failure bucket
+// still holds in its notice queue (they cannot be redriven). With --apply
+// it publishes each question's notification once, as the process function
+// would have, removes what it redrove, deletes the notices of the batches
+// the bucket no longer holds (a batch that fails meanwhile keeps its
+// notice, and the alarm) and removes the legacy records it listed. A
 // second run finds nothing to do. It never prints an e-mail address or a
 // question's text.
 package main

@@ -103,3 +103,20 @@ func TestListLocal(t *testing.T) {
 		t.Errorf("listing changed the store: %v", err)
 	}
 }
+
+// Listing reads the notice queue too: the legacy on-failure records of a
+// stack deployed before the failure bucket are listed before --apply
+// removes them.
+func TestAWSListingReadsTheQueue(t *testing.T) {
+	for _, apply := range []bool{false, true} {
+		o := options{aws: true, apply: apply, region: "us-east-1", bucket: "questions-failures-1a2b3c4", topic: "arn:aws:sns:us-east-1:123456789012:questions",
+			queue: "https://sqs.us-east-1.amazonaws.com/123456789012/questions-dlq-1"}
+		cfg, err := awsConfig(context.Background(), o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Notices == nil || cfg.Notices.Describe() != o.queue {
+			t.Errorf("--apply=%t: notices %v, want the queue", apply, cfg.Notices)
+		}
+	}
+}

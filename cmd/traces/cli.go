@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +37,8 @@ const defaultLocal = "http://127.0.0.1:8080"
 
 const usage = `Usage: go run ./cmd/traces <subcommand> [flags]
 
+Flags go before or after the subcommand: traces --aws triage, traces triage --aws.
+
 Subcommands:
   map              the service map: nodes, edges, requests, error/fault/throttle shares, p50/p99
   list             trace summaries, newest first
@@ -49,20 +53,22 @@ Source (every subcommand):
   --json               print the answer as JSON (the X-Ray API's shapes)
 
 Window (map, list, triage):
-  --since DURATION     how far back to look (default 1h)
+  --since DURATION     how far back to look, e.g. 15m or 6h (default 1h); with --aws
+                       it is read in the 6-hour ranges the X-Ray API takes, at most 30 days back
 
 list:
   --faults             only traces with a fault (5xx)
   --errors             only traces with an error (4xx); with --faults: either
-  --slower-than D      only traces whose response time exceeds D, e.g. 4s
+  --slower-than D      only traces whose response time exceeds D, e.g. 800ms or 4s
+                       (triage suggests one from the failing requests)
   --filter EXPR        an X-Ray filter expression, e.g. 'http.status = 502'
   --tail               keep printing new traces until Ctrl-C
 
 Examples:
   go run ./cmd/traces map
-  go run ./cmd/traces list --since 15m --faults --slower-than 4s
+  go run ./cmd/traces list --since 15m --faults --slower-than 800ms
   go run ./cmd/traces show 1-6b0f28a0-22cc7e8d6c2dba7b5ad5b175
-  go run ./cmd/traces triage --aws --region us-east-1
+  go run ./cmd/traces --aws --region us-east-1 triage
 `
 
 // usageError is a mistake on the command line: exit status 2.
@@ -90,7 +96,7 @@ type options struct {
 
 // run is the whole command; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) int {
-	o, err := parse(args, stderr)
+	o, err := parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -101,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) in
 		return 2
 	}
 	if err == nil {
-		err = execute(ctx, o, stdout, e)
+		err = execute(ctx, o, stdout, stderr, e)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "traces:", err)
@@ -110,53 +116,86 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) in
 	return 0
 }
 
-func parse(args []string, stderr io.Writer) (options, error) {
+// subcommands are the command's subcommands; listFlags and windowFlags the
+// flags that only some of them take.
+var (
+	subcommands = []string{"map", "list", "show", "triage"}
+	listFlags   = []string{"faults", "errors", "slower-than", "filter", "tail"}
+	windowFlags = []string{"since"}
+)
+
+// parse reads the command line. Flags may come before or after the
+// subcommand and the trace id: traces --aws triage, traces triage --aws.
+func parse(args []string) (options, error) {
 	o := options{local: defaultLocal, since: time.Hour}
-	if len(args) == 0 {
-		return o, usagef("no subcommand: want map, list, show or triage")
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		return o, flag.ErrHelp
-	}
-	o.sub = args[0]
-	switch o.sub {
-	case "map", "list", "show", "triage":
-	default:
-		return o, usagef("unknown subcommand %q: want map, list, show or triage", o.sub)
-	}
-	fs := flag.NewFlagSet("traces "+o.sub, flag.ContinueOnError)
+	fs := flag.NewFlagSet("traces", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by run
 	localSet := false
+	var bad error // a flag value's own message, clearer than the flag package's
+	durationFlag := func(name string, d *time.Duration) {
+		fs.Func(name, "", func(s string) error {
+			v, err := parseDuration(name, s)
+			if err != nil {
+				bad = err
+				return err
+			}
+			*d = v
+			return nil
+		})
+	}
 	fs.Func("local", "", func(s string) error { o.local, localSet = s, true; return nil })
 	fs.BoolVar(&o.aws, "aws", false, "")
 	fs.StringVar(&o.region, "region", "", "")
 	fs.StringVar(&o.endpointURL, "endpoint-url", "", "")
 	fs.BoolVar(&o.json, "json", false, "")
-	if o.sub != "show" {
-		fs.DurationVar(&o.since, "since", o.since, "")
-	}
-	if o.sub == "list" {
-		fs.BoolVar(&o.faults, "faults", false, "")
-		fs.BoolVar(&o.errors, "errors", false, "")
-		fs.DurationVar(&o.slowerThan, "slower-than", 0, "")
-		fs.StringVar(&o.filter, "filter", "", "")
-		fs.BoolVar(&o.tail, "tail", false, "")
-	}
-	// Flags may come before or after the trace id.
+	durationFlag("since", &o.since)
+	fs.BoolVar(&o.faults, "faults", false, "")
+	fs.BoolVar(&o.errors, "errors", false, "")
+	durationFlag("slower-than", &o.slowerThan)
+	fs.StringVar(&o.filter, "filter", "", "")
+	fs.BoolVar(&o.tail, "tail", false, "")
+
 	var positional []string
-	rest := args[1:]
-	for {
+	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
+			switch {
+			case errors.Is(err, flag.ErrHelp):
 				return o, err
+			case bad != nil:
+				return o, &usageError{bad.Error()}
+			case len(positional) > 0:
+				return o, usagef("%s: %v", positional[0], err)
 			}
-			return o, usagef("%s: %v", o.sub, err)
+			return o, usagef("%v", err)
 		}
 		if fs.NArg() == 0 {
 			break
 		}
 		positional = append(positional, fs.Arg(0))
 		rest = fs.Args()[1:]
+	}
+	if len(positional) == 0 {
+		return o, usagef("no subcommand: want map, list, show or triage")
+	}
+	o.sub, positional = positional[0], positional[1:]
+	if o.sub == "help" {
+		return o, flag.ErrHelp
+	}
+	if !slices.Contains(subcommands, o.sub) {
+		return o, usagef("unknown subcommand %q: want map, list, show or triage", o.sub)
+	}
+	var misplaced error
+	fs.Visit(func(f *flag.Flag) {
+		switch {
+		case misplaced != nil:
+		case o.sub != "list" && slices.Contains(listFlags, f.Name):
+			misplaced = usagef("%s: --%s goes with list", o.sub, f.Name)
+		case o.sub == "show" && slices.Contains(windowFlags, f.Name):
+			misplaced = usagef("show: --%s goes with map, list and triage", f.Name)
+		}
+	})
+	if misplaced != nil {
+		return o, misplaced
 	}
 	switch {
 	case o.sub == "show" && len(positional) != 1:
@@ -182,6 +221,23 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, usagef("--endpoint-url %q: want http(s)://host[:port]", o.endpointURL)
 	}
 	return o, nil
+}
+
+// parseDuration reads a duration flag; a number without a unit is the
+// usual slip, so the message shows it with one.
+func parseDuration(name, s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err == nil {
+		return d, nil
+	}
+	if _, numErr := strconv.ParseFloat(s, 64); numErr == nil {
+		unit := "m"
+		if name == "slower-than" { // response times count seconds, as in X-Ray's responsetime > 4
+			unit = "s"
+		}
+		return 0, fmt.Errorf("--%s %s: give a unit, e.g. %s%s", name, s, s, unit)
+	}
+	return 0, fmt.Errorf("--%s %q: not a duration: write it like 800ms, 4s, 15m or 2h", name, s)
 }
 
 func validTraceID(id string) bool {
@@ -210,7 +266,7 @@ func (o options) listFilter() string {
 		parts = append(parts, "error")
 	}
 	if o.slowerThan > 0 {
-		parts = append(parts, "responsetime > "+strconv.FormatFloat(o.slowerThan.Seconds(), 'f', -1, 64))
+		parts = append(parts, traces.SlowerThanFilter(o.slowerThan))
 	}
 	if f := strings.TrimSpace(o.filter); f != "" {
 		if len(parts) > 0 {
@@ -219,6 +275,40 @@ func (o options) listFilter() string {
 		parts = append(parts, f)
 	}
 	return strings.Join(parts, " AND ")
+}
+
+// sourceFlags repeats the source and window flags given, for a command the
+// answer suggests.
+func (o options) sourceFlags() string {
+	var b strings.Builder
+	switch {
+	case o.aws:
+		b.WriteString(" --aws")
+		if o.region != "" {
+			b.WriteString(" --region " + o.region)
+		}
+		if o.endpointURL != "" {
+			b.WriteString(" --endpoint-url " + o.endpointURL)
+		}
+	case o.local != defaultLocal:
+		b.WriteString(" --local " + o.local)
+	}
+	if o.since != time.Hour {
+		b.WriteString(" --since " + shortDuration(o.since))
+	}
+	return b.String()
+}
+
+// shortDuration is d as one would type it: 15m, not 15m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func source(ctx context.Context, o options, e env) (traces.Source, error) {
@@ -250,10 +340,14 @@ func source(ctx context.Context, o options, e env) (traces.Source, error) {
 	return traces.NewAWSSource(client, opt), nil
 }
 
-func execute(ctx context.Context, o options, w io.Writer, e env) error {
+func execute(ctx context.Context, o options, w, stderr io.Writer, e env) error {
 	src, err := source(ctx, o, e)
 	if err != nil {
 		return err
+	}
+	if o.aws && o.since > traces.Retention && o.sub != "show" {
+		fmt.Fprintf(stderr, "traces: --since %s: X-Ray keeps traces %d days; reading those\n",
+			shortDuration(o.since), int(traces.Retention.Hours()/24))
 	}
 	end := e.now()
 	start := end.Add(-o.since)
@@ -299,7 +393,14 @@ func execute(ctx context.Context, o options, w io.Writer, e env) error {
 		if o.json {
 			return writeJSON(w, r)
 		}
-		return r.WriteText(w)
+		if err := r.WriteText(w); err != nil {
+			return err
+		}
+		if r.Failing > 0 && r.SlowerThan > 0 {
+			_, err = fmt.Fprintf(w, "Next          go run ./cmd/traces list%s --faults --slower-than %s, then show one\n",
+				o.sourceFlags(), time.Duration(math.Round(r.SlowerThan*float64(time.Second))))
+		}
+		return err
 	}
 	return usagef("unknown subcommand %q", o.sub)
 }

@@ -4,6 +4,8 @@
 //
 //	go run ./cmd/traces map|list|show TRACE_ID|triage [--local URL | --aws [--region R] [--endpoint-url URL]] [--json]
 //
+// Flags go before or after the subcommand: traces --aws triage, traces triage --aws.
+//
 // Run it with no arguments, or with -h, for every flag.
 package main
 

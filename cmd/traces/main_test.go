@@ -224,7 +224,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"list", "--since", "-5m"}, "--since -5m0s: must be positive"},
 		{[]string{"list", "--slower-than", "fast"}, "-slower-than"},
 		{[]string{"list", "--slower-than", "-1s"}, "--slower-than -1s: must not be negative"},
-		{[]string{"map", "--faults"}, "flag provided but not defined: -faults"},
+		{[]string{"map", "--faults"}, "map: --faults goes with list"},
+		{[]string{"--tail", "triage"}, "triage: --tail goes with list"},
+		{[]string{"show", faultTrace, "--since", "5m"}, "show: --since goes with map, list and triage"},
+		{[]string{"list", "--nope"}, "list: flag provided but not defined: -nope"},
+		{[]string{"--aws"}, "no subcommand"},
 		{[]string{"show"}, "show: give exactly one TRACE_ID, got 0"},
 		{[]string{"show", faultTrace, faultTrace}, "got 2"},
 		{[]string{"show", "abc"}, `"abc" is not a trace id`},
@@ -308,7 +312,7 @@ func TestListTail(t *testing.T) {
 		t.Fatal("tail did not stop on cancel")
 	}
 	text := out.String()
-	if strings.Count(text, "START (UTC)") != 1 || strings.Count(text, "1-6b0f287a-232f9528a941eb10b1343b64") != 1 || strings.Count(text, fresh) != 1 {
+	if strings.Count(text, "TRACE ID") != 1 || strings.Count(text, "1-6b0f287a-232f9528a941eb10b1343b64") != 1 || strings.Count(text, fresh) != 1 {
 		t.Errorf("each trace once, one header:\n%s", text)
 	}
 }
@@ -380,5 +384,185 @@ func TestListTailJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &s); err != nil || s.ID == "" {
 			t.Errorf("line %q: %v", l, err)
 		}
+	}
+}
+
+// Flags go before or after the subcommand, and after the trace id.
+func TestFlagsAnywhere(t *testing.T) {
+	srv, _ := fixtureServer(t, "stage3.jsonl")
+	e := testEnv(stage3Now)
+	tests := []struct {
+		name string
+		args [][]string // every spelling gives the same output
+		want string
+	}{
+		{"map", [][]string{{"map", "--local", srv.URL}, {"--local", srv.URL, "map"}}, "7 nodes"},
+		{"triage", [][]string{{"triage", "--local", srv.URL}, {"--local", srv.URL, "triage"}}, "Where         subsegment hangingException"},
+		{"list", [][]string{
+			{"list", "--local", srv.URL, "--faults", "--slower-than", "1s"},
+			{"--slower-than", "1s", "--faults", "list", "--local", srv.URL},
+			{"--local", srv.URL, "--faults", "list", "--slower-than", "1s"},
+		}, "5 traces (11 scanned)"},
+		{"show", [][]string{
+			{"show", faultTrace, "--local", srv.URL},
+			{"show", "--local", srv.URL, faultTrace},
+			{"--local", srv.URL, "show", faultTrace},
+		}, "hangingException"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var first string
+			for i, args := range tt.args {
+				out := mustRun(t, e, args...)
+				wantLines(t, out, tt.want)
+				if i == 0 {
+					first = out
+				} else if out != first {
+					t.Errorf("%v prints\n%s\nwhile %v prints\n%s", args, out, tt.args[0], first)
+				}
+			}
+		})
+	}
+	// --aws before the subcommand is the same source as after it.
+	for _, args := range [][]string{{"--aws", "triage"}, {"triage", "--aws"}, {"--aws", "--region", "eu-west-1", "triage", "--since", "15m"}} {
+		o, err := parse(args)
+		if err != nil || o.sub != "triage" || !o.aws {
+			t.Errorf("%v: %+v, %v", args, o, err)
+		}
+	}
+}
+
+// A duration flag without a unit says which unit to write.
+func TestDurationFlagsNeedAUnit(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list", "--slower-than", "4"}, "--slower-than 4: give a unit, e.g. 4s"},
+		{[]string{"--slower-than", "0.8", "list"}, "--slower-than 0.8: give a unit, e.g. 0.8s"},
+		{[]string{"triage", "--since", "15"}, "--since 15: give a unit, e.g. 15m"},
+		{[]string{"list", "--slower-than", "fast"}, `--slower-than "fast": not a duration: write it like 800ms, 4s, 15m or 2h`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errOut := runCmd(t, testEnv(stage3Now), tt.args...)
+			if code != 2 || out != "" || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", code, out, errOut, tt.want)
+			}
+		})
+	}
+}
+
+// Triage ends with the list command that shows the failing requests, its
+// --slower-than from their response times (the stage's faultDelay, 1 s
+// here), and that command lists exactly them.
+func TestTriageSuggestsSlowerThan(t *testing.T) {
+	srv, _ := fixtureServer(t, "stage3.jsonl")
+	e := testEnv(stage3Now)
+	out := mustRun(t, e, "triage", "--local", srv.URL, "--since", "15m")
+	want := "Next          go run ./cmd/traces list --local " + srv.URL + " --since 15m --faults --slower-than 800ms, then show one\n"
+	if !strings.HasSuffix(out, want) {
+		t.Fatalf("triage does not end with %q:\n%s", want, out)
+	}
+	args := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(want, "Next          go run ./cmd/traces "), ", then show one\n"))
+	wantLines(t, mustRun(t, e, args...), "5 traces (11 scanned)")
+	for _, l := range strings.Split(mustRun(t, e, args...), "\n") {
+		if strings.Contains(l, " POST ") && !strings.Contains(l, " 502 ") {
+			t.Errorf("the suggested list shows %q, not a failing request", l)
+		}
+	}
+}
+
+// list --tail lines fit a terminal: fixed columns as wide as their widest
+// value (under 80 columns together), then the entry point's name.
+func TestTailLinesFit(t *testing.T) {
+	for _, fixture := range []string{"stage1.jsonl", "stage2.jsonl", "stage3.jsonl"} {
+		t.Run(fixture, func(t *testing.T) {
+			_, store := fixtureServer(t, fixture)
+			sums := store.TraceSummaries(0, 0, nil).TraceSummaries
+			var b bytes.Buffer
+			if err := printTail(&b, sums, false, true); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+			if len(lines) != len(sums)+1 {
+				t.Fatalf("%d lines for %d traces:\n%s", len(lines), len(sums), b.String())
+			}
+			for _, l := range lines {
+				f := strings.Fields(l)
+				entry := f[len(f)-1]
+				if !strings.HasSuffix(l, "  "+entry) || len(l)-len(entry) > 79 {
+					t.Errorf("line of %d columns before its entry point %q, want at most 79:\n%s", len(l)-len(entry), entry, l)
+				}
+			}
+			// The columns line up: every trace id starts where the header's does.
+			at := strings.Index(lines[0], "TRACE ID")
+			for _, s := range sums {
+				for _, l := range lines[1:] {
+					if i := strings.Index(l, s.ID); i >= 0 && i != at {
+						t.Errorf("trace id at column %d, header at %d:\n%s\n%s", i, at, lines[0], l)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A --since longer than X-Ray takes in one call is read in the ranges it
+// does take, through the command and the SDK's configuration chain.
+func TestAWSLongSince(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	var mu sync.Mutex
+	var longest float64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			NextToken          string
+			StartTime, EndTime float64
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		longest = max(longest, body.EndTime-body.StartTime)
+		mu.Unlock()
+		pages := map[string]string{"/ServiceGraph": "GetServiceGraph-page1.json", "/ServiceGraph graph-page-2": "GetServiceGraph-page2.json",
+			"/TraceSummaries": "GetTraceSummaries-page1.json", "/TraceSummaries summaries-page-2": "GetTraceSummaries-page2.json"}
+		page := pages[strings.TrimSpace(r.URL.Path+" "+body.NextToken)]
+		if page == "" || body.EndTime-body.StartTime > traces.APIWindow.Seconds() {
+			w.Header().Set("X-Amzn-ErrorType", "InvalidRequestException")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"message":"refused for the test"}`))
+			return
+		}
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "traces", "aws", page))
+		if err != nil {
+			t.Error(err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	}))
+	defer srv.Close()
+	tests := []struct {
+		args []string
+		want string
+		note string
+	}{
+		{[]string{"list", "--since", "13h"}, "11 traces (33 scanned)", ""},
+		{[]string{"map", "--since", "1000h"}, "7 nodes", "traces: --since 1000h: X-Ray keeps traces 30 days; reading those"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errOut := runCmd(t, testEnv(stage3Now), append([]string{"--aws", "--region", "eu-west-1", "--endpoint-url", srv.URL}, tt.args...)...)
+			if code != 0 || !strings.Contains(out, tt.want) || !strings.Contains(errOut, tt.note) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 0, %q and %q", code, out, errOut, tt.want, tt.note)
+			}
+		})
+	}
+	if longest > traces.APIWindow.Seconds() {
+		t.Errorf("a range of %v s was sent", longest)
 	}
 }

@@ -18,12 +18,17 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func clock(epoch float64) string {
+func clock(epoch float64) string { return utc(epoch, "2006-01-02 15:04:05") }
+
+// clockTime is the time of day only, for the live lines of list --tail.
+func clockTime(epoch float64) string { return utc(epoch, "15:04:05") }
+
+func utc(epoch float64, layout string) string {
 	if epoch <= 0 {
 		return "-"
 	}
 	sec := math.Floor(epoch)
-	return time.Unix(int64(sec), int64((epoch-sec)*1e9)).UTC().Format("2006-01-02 15:04:05")
+	return time.Unix(int64(sec), int64((epoch-sec)*1e9)).UTC().Format(layout)
 }
 
 func share(n, of int64) string {
@@ -119,8 +124,10 @@ func flags(s traces.TraceSummary) string {
 
 const listHeader = "START (UTC)\tTRACE ID\tMETHOD\tSTATUS\tRESPONSE\tDURATION\tFLAGS\tENTRY"
 
-func listRow(s traces.TraceSummary) string {
-	method, status := "-", "-"
+// requestOf is a summary's method, status and entry point, "-" for each
+// it lacks.
+func requestOf(s traces.TraceSummary) (method, status, entry string) {
+	method, status, entry = "-", "-", "-"
 	if s.HTTP != nil {
 		if s.HTTP.HTTPMethod != "" {
 			method = s.HTTP.HTTPMethod
@@ -129,10 +136,14 @@ func listRow(s traces.TraceSummary) string {
 			status = fmt.Sprint(s.HTTP.HTTPStatus)
 		}
 	}
-	entry := "-"
 	if s.EntryPoint != nil {
 		entry = s.EntryPoint.Name
 	}
+	return method, status, entry
+}
+
+func listRow(s traces.TraceSummary) string {
+	method, status, entry := requestOf(s)
 	return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", clock(s.StartTime), s.ID, method, status,
 		traces.FormatSeconds(s.ResponseTime), traces.FormatSeconds(s.Duration), flags(s), entry)
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/mysfits/mysfits-questions/internal/traces"
@@ -69,13 +69,25 @@ func printTail(w io.Writer, sums []traces.TraceSummary, asJSON, withHeader bool)
 	if len(sums) == 0 {
 		return nil
 	}
-	// Fixed widths: each batch is aligned with the ones before it.
-	tw := tabwriter.NewWriter(w, 21, 0, 2, ' ', 0)
+	var b strings.Builder
 	if withHeader {
-		fmt.Fprintln(tw, listHeader)
+		b.WriteString(tailLine("UTC", "TRACE ID", "REQUEST", "RESPONSE", "FLAGS", "ENTRY"))
 	}
 	for _, s := range sums {
-		fmt.Fprintln(tw, listRow(s))
+		method, status, entry := requestOf(s)
+		req := status
+		if method != "-" {
+			req = method + " " + status
+		}
+		b.WriteString(tailLine(clockTime(s.StartTime), s.ID, req, traces.FormatSeconds(s.ResponseTime), flags(s), entry))
 	}
-	return tw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// tailLine lays out one line of list --tail in fixed columns, each as wide
+// as its widest value (OPTIONS 200, 10.000s), so the batches line up and a
+// line fits a terminal: about 100 columns, the entry point's name last.
+func tailLine(clock, id, request, response, flags, entry string) string {
+	return fmt.Sprintf("%-8s  %-35s  %-11s  %-8s  %-5s  %s\n", clock, id, request, response, flags, entry)
 }

@@ -3,9 +3,18 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/handlers"
 )
 
@@ -37,5 +46,132 @@ func TestLambdaConfig(t *testing.T) {
 	}
 	if _, err := handlers.LambdaConfig(without("AWS_SESSION_TOKEN")); err != nil {
 		t.Errorf("without a session token (long-term keys): %v", err)
+	}
+}
+
+// The functions honour the SDK's standard endpoint settings as
+// config.LoadDefaultConfig and the clients do: the service's own variable
+// first, then the global one, none when told to ignore them. What counts is
+// the endpoint each handler's client ends up with; every case is also put
+// to the SDK's own loading, so the table cannot drift from it.
+func TestEndpointSettings(t *testing.T) {
+	const (
+		global = "http://127.0.0.1:4566"
+		ddb    = "http://127.0.0.1:8000"
+		topic  = "http://127.0.0.1:4100"
+	)
+	tests := []struct {
+		name            string
+		env             map[string]string
+		wantDB, wantSNS string // "" = the SDK's own endpoint for the region
+	}{
+		{name: "none", env: nil},
+		{name: "global alone", env: map[string]string{"AWS_ENDPOINT_URL": global}, wantDB: global, wantSNS: global},
+		{name: "service-specific wins over global",
+			env:    map[string]string{"AWS_ENDPOINT_URL": global, "AWS_ENDPOINT_URL_DYNAMODB": ddb, "AWS_ENDPOINT_URL_SNS": topic},
+			wantDB: ddb, wantSNS: topic},
+		{name: "DynamoDB's alone", env: map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": ddb}, wantDB: ddb},
+		{name: "SNS's alone", env: map[string]string{"AWS_ENDPOINT_URL_SNS": topic}, wantSNS: topic},
+		{name: "one service's, the global for the other",
+			env:    map[string]string{"AWS_ENDPOINT_URL": global, "AWS_ENDPOINT_URL_SNS": topic},
+			wantDB: global, wantSNS: topic},
+		{name: "ignore flag",
+			env: map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+				"AWS_ENDPOINT_URL": global, "AWS_ENDPOINT_URL_DYNAMODB": ddb, "AWS_ENDPOINT_URL_SNS": topic}},
+		{name: "ignore flag in any case", env: map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "TRUE", "AWS_ENDPOINT_URL": global}},
+		{name: "ignore flag false",
+			env:    map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "False", "AWS_ENDPOINT_URL": global, "AWS_ENDPOINT_URL_DYNAMODB": ddb},
+			wantDB: ddb, wantSNS: global},
+		{name: "empty service-specific falls back to global",
+			env:    map[string]string{"AWS_ENDPOINT_URL": global, "AWS_ENDPOINT_URL_DYNAMODB": "", "AWS_ENDPOINT_URL_SNS": ""},
+			wantDB: global, wantSNS: global},
+		{name: "empty values are unset",
+			env: map[string]string{"AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_DYNAMODB": "", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": ""}},
+		{name: "empty ignore flag does not ignore",
+			env:    map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "", "AWS_ENDPOINT_URL_DYNAMODB": ddb},
+			wantDB: ddb},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{
+				"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+				contract.EnvTableName: "questions", contract.EnvTopicARN: "arn:aws:sns:us-east-1:000000000000:questions",
+			}
+			maps.Copy(env, tt.env)
+			cfg, err := handlers.LambdaConfig(getenv(env))
+			if err != nil {
+				t.Fatalf("LambdaConfig: %v", err)
+			}
+			post, err := handlers.NewPost(cfg, getenv(env))
+			if err != nil {
+				t.Fatalf("NewPost: %v", err)
+			}
+			notify, err := handlers.NewNotify(cfg, getenv(env))
+			if err != nil {
+				t.Fatalf("NewNotify: %v", err)
+			}
+			if got := aws.ToString(post.DB.(*dynamodb.Client).Options().BaseEndpoint); got != tt.wantDB {
+				t.Errorf("DynamoDB client's endpoint %q, want %q", got, tt.wantDB)
+			}
+			if got := aws.ToString(notify.SNS.(*sns.Client).Options().BaseEndpoint); got != tt.wantSNS {
+				t.Errorf("SNS client's endpoint %q, want %q", got, tt.wantSNS)
+			}
+
+			sdkCfg, err := sdkDefaultConfig(t, tt.env)
+			if err != nil {
+				t.Fatalf("config.LoadDefaultConfig: %v", err)
+			}
+			if got := aws.ToString(dynamodb.NewFromConfig(sdkCfg).Options().BaseEndpoint); got != tt.wantDB {
+				t.Errorf("the SDK's own loading gives DynamoDB %q, the table says %q", got, tt.wantDB)
+			}
+			if got := aws.ToString(sns.NewFromConfig(sdkCfg).Options().BaseEndpoint); got != tt.wantSNS {
+				t.Errorf("the SDK's own loading gives SNS %q, the table says %q", got, tt.wantSNS)
+			}
+		})
+	}
+}
+
+// endpointVars are the SDK's endpoint settings the tests set.
+var endpointVars = []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SNS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"}
+
+// sdkDefaultConfig is config.LoadDefaultConfig on exactly env's endpoint
+// settings (absent ones unset, empty ones set and empty) and no shared
+// files: the reference the functions' own resolution must agree with.
+func sdkDefaultConfig(t *testing.T, env map[string]string) (aws.Config, error) {
+	t.Helper()
+	for _, k := range endpointVars {
+		v, ok := env[k]
+		t.Setenv(k, v) // restored after the test
+		if !ok {
+			os.Unsetenv(k)
+		}
+	}
+	none := filepath.Join(t.TempDir(), "none")
+	t.Setenv("AWS_CONFIG_FILE", none)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", none)
+	t.Setenv("AWS_PROFILE", "")
+	return config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
+}
+
+// A flag that is neither true nor false stops the function, as it stops
+// config.LoadDefaultConfig, rather than being read one way or the other.
+func TestEndpointSettingsInvalidIgnoreFlag(t *testing.T) {
+	env := getenv(map[string]string{
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+		contract.EnvTableName: "questions", contract.EnvTopicARN: "arn:aws:sns:us-east-1:000000000000:questions",
+		"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "yes", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
+	})
+	cfg, err := handlers.LambdaConfig(env)
+	if err != nil {
+		t.Fatalf("LambdaConfig: %v", err)
+	}
+	if _, err := handlers.NewPost(cfg, env); !errors.Is(err, handlers.ErrInvalidSetting) || !strings.Contains(err.Error(), "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+		t.Errorf("NewPost: error %v, want ErrInvalidSetting naming the variable", err)
+	}
+	if _, err := handlers.NewNotify(cfg, env); !errors.Is(err, handlers.ErrInvalidSetting) || !strings.Contains(err.Error(), "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+		t.Errorf("NewNotify: error %v, want ErrInvalidSetting naming the variable", err)
+	}
+	if _, err := sdkDefaultConfig(t, map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "yes"}); err == nil {
+		t.Error("config.LoadDefaultConfig took the flag \"yes\": the functions should not be stricter than the SDK")
 	}
 }

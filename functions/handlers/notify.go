@@ -29,8 +29,9 @@ type Notify struct {
 	Log      *slog.Logger // nil = JSON on stderr
 }
 
-// NewNotify builds the handler from the function's environment: the topic
-// and the tracing stage, which decides whether the SNS client is traced.
+// NewNotify builds the handler from the function's environment: the topic,
+// the tracing stage, which decides whether the SNS client is traced, and
+// the SDK's endpoint settings for SNS (an emulator's).
 func NewNotify(cfg aws.Config, getenv func(string) string) (*Notify, error) {
 	topic, err := require(getenv, contract.EnvTopicARN)
 	if err != nil {
@@ -40,9 +41,15 @@ func NewNotify(cfg aws.Config, getenv func(string) string) (*Notify, error) {
 	if err != nil {
 		return nil, err
 	}
+	endpoint, err := serviceEndpoint(getenv, sns.ServiceID)
+	if err != nil {
+		return nil, err
+	}
+	client := sns.NewFromConfig(tracing.Instrument(cfg, t),
+		func(o *sns.Options) { withEndpoint(&o.BaseEndpoint, endpoint) })
 	return &Notify{
 		TopicARN: topic,
-		SNS:      sns.NewFromConfig(tracing.Instrument(cfg, t)),
+		SNS:      client,
 		Log:      newLogger(),
 	}, nil
 }

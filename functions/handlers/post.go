@@ -42,8 +42,9 @@ type Post struct {
 }
 
 // NewPost builds the handler from the function's environment: the table
-// name, the CORS origin (default "*") and the tracing stage, which decides
-// whether the DynamoDB client is traced and whether faults are injected.
+// name, the CORS origin (default "*"), the tracing stage, which decides
+// whether the DynamoDB client is traced and whether faults are injected,
+// and the SDK's endpoint settings for DynamoDB (an emulator's).
 func NewPost(cfg aws.Config, getenv func(string) string) (*Post, error) {
 	table, err := require(getenv, contract.EnvTableName)
 	if err != nil {
@@ -58,9 +59,15 @@ func NewPost(cfg aws.Config, getenv func(string) string) (*Post, error) {
 	if err != nil {
 		return nil, err
 	}
+	endpoint, err := serviceEndpoint(getenv, dynamodb.ServiceID)
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(tracing.Instrument(cfg, t),
+		func(o *dynamodb.Options) { withEndpoint(&o.BaseEndpoint, endpoint) })
 	p := &Post{
 		Table:         table,
-		DB:            dynamodb.NewFromConfig(tracing.Instrument(cfg, t)),
+		DB:            db,
 		AllowedOrigin: origin,
 		Log:           newLogger(),
 	}

@@ -124,6 +124,50 @@ func (r Record) Event() (events.DynamoDBEvent, error) {
 	return ev, nil
 }
 
+// ErrNotARecord is a message that is not an on-failure record.
+var ErrNotARecord = errors.New("not a stream mapping's on-failure record")
+
+// ParseQueueRecord reads an on-failure record as an SQS destination gets
+// it (the same fields, no payload): the messages a stack's queue held
+// when it was the mapping's destination, before the failure bucket. A
+// message without the record's condition, shard and sequence numbers is
+// ErrNotARecord.
+func ParseQueueRecord(body []byte) (Record, error) {
+	var r Record
+	if err := json.Unmarshal(body, &r); err != nil {
+		return Record{}, fmt.Errorf("%w: %w", ErrNotARecord, err)
+	}
+	info := r.DDBStreamBatchInfo
+	if r.RequestContext.Condition == "" || info.ShardID == "" || info.StartSequenceNumber == "" || info.EndSequenceNumber == "" {
+		return Record{}, ErrNotARecord
+	}
+	return r, nil
+}
+
+// Where says where the batch was in the stream, as the record tells it.
+func (r Record) Where() string {
+	info := r.DDBStreamBatchInfo
+	where := fmt.Sprintf("shard %s, sequence numbers %s..%s", info.ShardID, info.StartSequenceNumber, info.EndSequenceNumber)
+	switch {
+	case info.BatchSize == 1:
+		where += " (1 record)"
+	case info.BatchSize > 1:
+		where += fmt.Sprintf(" (%d records)", info.BatchSize)
+	}
+	return where
+}
+
+// LastArrival is when the batch's last record reached the stream: the
+// stream keeps it 24 hours from then at most.
+func (r Record) LastArrival() (time.Time, error) {
+	s := r.DDBStreamBatchInfo.ApproximateArrivalOfLastRecord
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("record approximateArrivalOfLastRecord %q: %w", s, err)
+	}
+	return t, nil
+}
+
 // timestampLayout is the record's timestamp: UTC with milliseconds.
 const timestampLayout = "2006-01-02T15:04:05.000Z"
 

@@ -153,3 +153,49 @@ func TestKey(t *testing.T) {
 		}
 	}
 }
+
+// The records an SQS destination got (Lambda developer guide, "Retain
+// discarded records for a DynamoDB event source in Lambda", the example
+// SQS and SNS on-failure record): what a stack's queue held before the
+// failure bucket. Anything else in the queue is not one.
+func TestParseQueueRecord(t *testing.T) {
+	documented, err := os.ReadFile("testdata/sqs-on-failure-record.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		body      string
+		wantWhere string
+	}{
+		{"the documented record", string(documented),
+			"shard shardId-00000001573689847184-864758bb, sequence numbers 800000000003126276362..800000000003126276362 (1 record)"},
+		{"an S3 notice", `{"version":"0","detail-type":"Object Created","source":"aws.s3","detail":{"object":{"key":"aws/lambda/k"}}}`, ""},
+		{"S3's test event", `{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"}`, ""},
+		{"no shard", `{"requestContext":{"condition":"RetryAttemptsExhausted"},"DDBStreamBatchInfo":{"startSequenceNumber":"1","endSequenceNumber":"2"}}`, ""},
+		{"not JSON", "hello", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, err := ParseQueueRecord([]byte(tt.body))
+			if tt.wantWhere == "" {
+				if !errors.Is(err, ErrNotARecord) {
+					t.Errorf("ParseQueueRecord = %+v, %v; want ErrNotARecord", rec, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rec.Where(); got != tt.wantWhere {
+				t.Errorf("Where = %q, want %q", got, tt.wantWhere)
+			}
+			if _, err := rec.Event(); !errors.Is(err, ErrNoPayload) {
+				t.Errorf("Event = %v, want ErrNoPayload: the queue's records hold no batch", err)
+			}
+			if at, err := rec.LastArrival(); err != nil || !at.Equal(time.Date(2019, 11, 14, 0, 13, 19, 0, time.UTC)) {
+				t.Errorf("LastArrival = %v, %v", at, err)
+			}
+		})
+	}
+}

@@ -18,6 +18,7 @@ import (
 type S3API interface {
 	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	GetObjectTagging(ctx context.Context, in *s3.GetObjectTaggingInput, optFns ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error)
 	PutObjectTagging(ctx context.Context, in *s3.PutObjectTaggingInput, optFns ...func(*s3.Options)) (*s3.PutObjectTaggingOutput, error)
 	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
@@ -97,6 +98,9 @@ func (b *Bucket) read(ctx context.Context, key string) (Object, error) {
 		return Object{}, fmt.Errorf("s3://%s/%s is not a failure record: %w", b.Name, key, err)
 	}
 	tags, err := b.Client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(b.Name), Key: aws.String(key)})
+	if errors.As(err, &missing) {
+		return Object{}, errGone // redriven by another run since the read
+	}
 	if err != nil {
 		return Object{}, fmt.Errorf("reading the tags of s3://%s/%s: %w", b.Name, key, err)
 	}
@@ -119,6 +123,22 @@ func (b *Bucket) SetRedrivenThrough(ctx context.Context, key, seq string) error 
 		return fmt.Errorf("tagging s3://%s/%s: %w", b.Name, key, err)
 	}
 	return nil
+}
+
+// Exists asks S3 for the object's metadata (HeadObject: s3:GetObject on
+// the object; with s3:ListBucket on the bucket a missing key is a 404
+// NotFound, without it a 403, an error here).
+func (b *Bucket) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := b.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.Name), Key: aws.String(key)})
+	var missing *types.NotFound
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &missing):
+		return false, nil
+	default:
+		return false, fmt.Errorf("looking for s3://%s/%s: %w", b.Name, key, err)
+	}
 }
 
 // Delete removes the object (S3 answers a missing key with success too).

@@ -32,6 +32,9 @@ type Store interface {
 	// Delete removes a redriven object; deleting one already gone is not
 	// an error, so a second redrive can repeat it.
 	Delete(ctx context.Context, key string) error
+	// Exists reports whether the store holds key now (a batch that failed
+	// since List is there too).
+	Exists(ctx context.Context, key string) (bool, error)
 	// Describe names the store for people: s3://bucket, or a folder.
 	Describe() string
 }
@@ -170,6 +173,22 @@ func (d Dir) Delete(_ context.Context, key string) error {
 		}
 	}
 	return nil
+}
+
+// Exists reports whether the record's file is there.
+func (d Dir) Exists(_ context.Context, key string) (bool, error) {
+	path, err := d.path(key)
+	if err != nil {
+		return false, err
+	}
+	switch _, err := os.Stat(path); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("failure store %s: %w", d, err)
+	}
 }
 
 // sortOldestFirst orders by the record's timestamp, then key.

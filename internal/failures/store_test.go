@@ -1,20 +1,20 @@
 package failures
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/mysfits/mysfits-questions/internal/failures/failurestest"
 )
 
 func testRecord(id, ts string) Record {
@@ -61,6 +61,57 @@ func storeContract(t *testing.T, s Store, put func(key string, rec Record)) {
 	if objs, _ := s.List(ctx); len(objs) != 1 || objs[0].Key != kNewer {
 		t.Errorf("after Delete: %+v", objs)
 	}
+	for key, want := range map[string]bool{kNewer: true, kOlder: false} {
+		if got, err := s.Exists(ctx, key); err != nil || got != want {
+			t.Errorf("Exists(%s) = %t, %v; want %t", key, got, err, want)
+		}
+	}
+	// A batch that fails after the listing is there all the same.
+	later := testRecord("c", "2026-01-03T00:00:00.000Z")
+	kLater, _ := Key("m", later)
+	put(kLater, later)
+	if got, err := s.Exists(ctx, kLater); err != nil || !got {
+		t.Errorf("Exists(%s) of a batch put since the listing = %t, %v; want true", kLater, got, err)
+	}
+}
+
+// Exists on S3 as the SDK reads S3's answers to HeadObject: 200 is there,
+// 404 (no body: a HEAD answer) is gone, 403 (no s3:ListBucket) is an
+// error, never "gone".
+func TestBucketExistsAnswers(t *testing.T) {
+	tests := []struct {
+		name    string
+		status  int
+		want    bool
+		wantErr string
+	}{
+		{"there", http.StatusOK, true, ""},
+		{"gone", http.StatusNotFound, false, ""},
+		{"forbidden", http.StatusForbidden, false, "looking for s3://questions-failures-1a2b3c4/aws/lambda/m/k"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodHead || r.URL.Path != "/questions-failures-1a2b3c4/aws/lambda/m/k" {
+					t.Errorf("S3 got %s %s, want HEAD of the object", r.Method, r.URL.Path)
+				}
+				w.Header().Set("x-amz-request-id", "R1")
+				w.WriteHeader(tt.status)
+			}))
+			defer srv.Close()
+			client := s3.New(s3.Options{
+				Region:       "us-east-1",
+				BaseEndpoint: aws.String(srv.URL),
+				UsePathStyle: true,
+				Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+				Retryer:      aws.NopRetryer{},
+			})
+			got, err := (&Bucket{Name: "questions-failures-1a2b3c4", Client: client}).Exists(context.Background(), "aws/lambda/m/k")
+			if got != tt.want || (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("Exists = %t, %v; want %t, error %q", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
 }
 
 func TestDir(t *testing.T) {
@@ -92,67 +143,19 @@ func TestDir(t *testing.T) {
 }
 
 func TestBucket(t *testing.T) {
-	fake := &fakeS3{objects: map[string][]byte{}, tags: map[string]string{}}
+	fake := failurestest.NewS3()
 	b := &Bucket{Name: "questions-failures-1a2b3c4", Client: fake}
 	storeContract(t, b, func(key string, rec Record) {
 		raw, err := json.Marshal(rec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fake.objects[key] = raw
+		fake.Put(key, raw)
 	})
-	if got := fake.prefixes; len(got) == 0 || got[0] != "aws/lambda/" {
+	if got := fake.Prefixes(); len(got) == 0 || got[0] != "aws/lambda/" {
 		t.Errorf("listed prefixes %v, want Lambda's aws/lambda/", got)
 	}
 	if b.Describe() != "s3://questions-failures-1a2b3c4" {
 		t.Errorf("Describe = %s", b.Describe())
 	}
-}
-
-// fakeS3 keeps objects in memory, answering as S3 does.
-type fakeS3 struct {
-	objects  map[string][]byte
-	tags     map[string]string
-	prefixes []string
-}
-
-func (f *fakeS3) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
-	f.prefixes = append(f.prefixes, aws.ToString(in.Prefix))
-	out := &s3.ListObjectsV2Output{}
-	for k := range f.objects {
-		if strings.HasPrefix(k, aws.ToString(in.Prefix)) {
-			out.Contents = append(out.Contents, types.Object{Key: aws.String(k), LastModified: aws.Time(time.Now())})
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	b, ok := f.objects[aws.ToString(in.Key)]
-	if !ok {
-		return nil, &types.NoSuchKey{}
-	}
-	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(b))}, nil
-}
-
-func (f *fakeS3) GetObjectTagging(_ context.Context, in *s3.GetObjectTaggingInput, _ ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
-	out := &s3.GetObjectTaggingOutput{}
-	if v, ok := f.tags[aws.ToString(in.Key)]; ok {
-		out.TagSet = []types.Tag{{Key: aws.String(ProgressTag), Value: aws.String(v)}}
-	}
-	return out, nil
-}
-
-func (f *fakeS3) PutObjectTagging(_ context.Context, in *s3.PutObjectTaggingInput, _ ...func(*s3.Options)) (*s3.PutObjectTaggingOutput, error) {
-	if _, ok := f.objects[aws.ToString(in.Key)]; !ok {
-		return nil, errors.New("NoSuchKey")
-	}
-	f.tags[aws.ToString(in.Key)] = aws.ToString(in.Tagging.TagSet[0].Value)
-	return &s3.PutObjectTaggingOutput{}, nil
-}
-
-func (f *fakeS3) DeleteObject(_ context.Context, in *s3.DeleteObjectInput, _ ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
-	delete(f.objects, aws.ToString(in.Key))
-	delete(f.tags, aws.ToString(in.Key))
-	return &s3.DeleteObjectOutput{}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/internal/failures"
 )
 
 // SQSAPI is the part of the SQS client the notice queue uses.
@@ -21,7 +22,9 @@ type SQSAPI interface {
 var _ SQSAPI = (*sqs.Client)(nil)
 
 // NoticeQueue is the stack's notice queue (output deadLetterQueueUrl):
-// one EventBridge event per object the mapping put in the failure bucket.
+// one EventBridge event per object the mapping put in the failure bucket,
+// and, on a stack deployed before the bucket, the on-failure records the
+// queue got when it was the mapping's destination.
 type NoticeQueue struct {
 	URL    string
 	Client SQSAPI
@@ -33,8 +36,8 @@ var _ Notices = (*NoticeQueue)(nil)
 func (q *NoticeQueue) Describe() string { return q.URL }
 
 // notice is the part of an EventBridge event from S3 that names the object
-// (Amazon S3 user guide, "Using EventBridge": detail-type "Object Created",
-// detail.bucket.name, detail.object.key).
+// (Amazon S3 user guide, "EventBridge event message structure":
+// detail-type "Object Created", detail.bucket.name, detail.object.key).
 type notice struct {
 	DetailType string `json:"detail-type"`
 	Source     string `json:"source"`
@@ -45,15 +48,28 @@ type notice struct {
 	} `json:"detail"`
 }
 
-// maxReceives bounds one drain: enough for hundreds of notices.
+// classify reads one message of the queue: a notice names its object, a
+// legacy on-failure record is itself, anything else is neither.
+func classify(id, body string) Message {
+	m := Message{ID: id}
+	var n notice
+	if json.Unmarshal([]byte(body), &n) == nil && n.Source == "aws.s3" && n.DetailType == contract.FailureNoticeType && n.Detail.Object.Key != "" {
+		m.Key = n.Detail.Object.Key
+		return m
+	}
+	if rec, err := failures.ParseQueueRecord([]byte(body)); err == nil {
+		m.Legacy = &rec
+	}
+	return m
+}
+
+// maxReceives bounds one visit: enough for hundreds of messages.
 const maxReceives = 100
 
-// Drain deletes each notice whose object the store no longer holds. A
-// notice it keeps (its object is still there, or it is not a notice, such
-// as an on-failure record from before the bucket, which only says where
-// a batch was in the stream) is made visible again at once, so the
-// alarm's count never dips.
-func (q *NoticeQueue) Drain(ctx context.Context, inStore func(key string) bool) (deleted, kept int, err error) {
+// Visit receives each message and deletes those remove picks (it asks
+// once a message). A message it leaves is made visible again at once, so
+// the alarm's count never dips.
+func (q *NoticeQueue) Visit(ctx context.Context, remove func(Message) bool) (removed []Message, left int, err error) {
 	seen := map[string]bool{}
 	for range maxReceives {
 		out, err := q.Client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
@@ -63,29 +79,28 @@ func (q *NoticeQueue) Drain(ctx context.Context, inStore func(key string) bool) 
 			VisibilityTimeout:   30,
 		})
 		if err != nil {
-			return deleted, kept, fmt.Errorf("receiving from %s: %w", q.URL, err)
+			return removed, len(seen) - len(removed), fmt.Errorf("receiving from %s: %w", q.URL, err)
 		}
 		fresh := 0
-		for _, m := range out.Messages {
-			id := aws.ToString(m.MessageId)
-			if !seen[id] {
+		for _, sm := range out.Messages {
+			id := aws.ToString(sm.MessageId)
+			first := !seen[id] // each message is decided on once a visit
+			if first {
 				seen[id] = true
 				fresh++
 			}
-			var n notice
-			isNotice := json.Unmarshal([]byte(aws.ToString(m.Body)), &n) == nil &&
-				n.Source == "aws.s3" && n.DetailType == contract.FailureNoticeType && n.Detail.Object.Key != ""
-			if isNotice && !inStore(n.Detail.Object.Key) {
-				if _, err := q.Client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q.URL), ReceiptHandle: m.ReceiptHandle}); err != nil {
-					return deleted, kept, fmt.Errorf("deleting a notice from %s: %w", q.URL, err)
+			m := classify(id, aws.ToString(sm.Body))
+			if first && remove(m) {
+				if _, err := q.Client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q.URL), ReceiptHandle: sm.ReceiptHandle}); err != nil {
+					return removed, len(seen) - len(removed), fmt.Errorf("deleting a message from %s: %w", q.URL, err)
 				}
-				deleted++
+				removed = append(removed, m)
 				continue
 			}
 			if _, err := q.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-				QueueUrl: aws.String(q.URL), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0,
+				QueueUrl: aws.String(q.URL), ReceiptHandle: sm.ReceiptHandle, VisibilityTimeout: 0,
 			}); err != nil {
-				return deleted, kept, fmt.Errorf("releasing a notice in %s: %w", q.URL, err)
+				return removed, len(seen) - len(removed), fmt.Errorf("releasing a message in %s: %w", q.URL, err)
 			}
 		}
 		if fresh == 0 {
@@ -93,5 +108,5 @@ func (q *NoticeQueue) Drain(ctx context.Context, inStore func(key string) bool) 
 		}
 	}
 	// Every message seen and not deleted is still in the queue.
-	return deleted, len(seen) - deleted, nil
+	return removed, len(seen) - len(removed), nil
 }

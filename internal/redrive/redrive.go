@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/functions/handlers"
 	"github.com/mysfits/mysfits-questions/internal/failures"
 	"github.com/mysfits/mysfits-questions/questions"
@@ -37,10 +38,22 @@ var _ Notifier = (*handlers.Notify)(nil)
 // "Object Created" events through EventBridge), which the failure-store
 // alarm counts.
 type Notices interface {
-	// Drain deletes the notices of objects the store no longer holds and
-	// leaves the others; it returns how many it deleted and kept.
-	Drain(ctx context.Context, inStore func(key string) bool) (deleted, kept int, err error)
+	// Visit reads every message in the queue and deletes those remove
+	// picks (asking once a message), leaving the others in the queue; it
+	// returns the messages it deleted and how many it left.
+	Visit(ctx context.Context, remove func(Message) bool) (removed []Message, left int, err error)
 	Describe() string
+}
+
+// Message is one message of the notice queue.
+type Message struct {
+	ID string
+	// Key is the failure store's object a notice names ("" = no notice).
+	Key string
+	// Legacy is an on-failure record from before the failure bucket: a
+	// stack's queue got these when it was the mapping's destination, and
+	// keeps them after the upgrade.
+	Legacy *failures.Record
 }
 
 // Config is one run.
@@ -48,10 +61,14 @@ type Config struct {
 	Store failures.Store
 	// Notifier publishes; it is needed with Apply only.
 	Notifier Notifier
-	// Notices, when set, is drained after an applied run.
+	// Notices, when set, is listed (its legacy records) and, applied,
+	// drained: the notices of the batches no longer in the store and the
+	// legacy records listed are deleted.
 	Notices Notices
 	Apply   bool
 	Out     io.Writer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
 // Summary counts what a run found and did.
@@ -63,6 +80,8 @@ type Summary struct {
 	Kept         int // batches left in the store
 	Removed      int // batches removed
 	NoticesGone  int // notices deleted
+	Legacy       int // legacy on-failure records in the notice queue
+	LegacyGone   int // legacy records deleted
 }
 
 // entry is one record of a failed batch, as the listing shows it.
@@ -78,7 +97,10 @@ type entry struct {
 	done     bool // already notified by an earlier run
 }
 
-// Run lists the store and, with Apply, redrives it.
+// Run lists the store (and the notice queue's legacy records) and, with
+// Apply, redrives it. A notice goes only with its batch: it is deleted
+// when this run removed the batch or the store no longer holds it, so a
+// batch that fails while redrive runs keeps its notice and the alarm.
 func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if cfg.Store == nil {
 		return Summary{}, errors.New("redrive: no failure store")
@@ -89,6 +111,10 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	out := cfg.Out
 	if out == nil {
 		out = io.Discard
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
 	}
 	objs, err := cfg.Store.List(ctx)
 	if err != nil {
@@ -105,51 +131,143 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			}
 		}
 	}
+	var errs []error
 	list(out, cfg.Store.Describe(), objs, plans)
+
+	// The legacy records, listed before anything is removed: only those
+	// listed here are removed below.
+	var legacy []Message
+	listed := map[string]bool{}
+	if cfg.Notices != nil {
+		others := 0
+		_, _, err := cfg.Notices.Visit(ctx, func(m Message) bool {
+			switch {
+			case m.Legacy != nil:
+				legacy = append(legacy, m)
+				listed[m.ID] = true
+			case m.Key == "":
+				others++
+			}
+			return false
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reading the notices in %s: %w", cfg.Notices.Describe(), err))
+		}
+		sum.Legacy = len(legacy)
+		listLegacy(out, cfg.Notices.Describe(), legacy, others, now())
+	}
 	if !cfg.Apply {
-		if len(objs) > 0 {
+		if len(objs) > 0 || len(legacy) > 0 {
 			fmt.Fprintln(out, "\nRun with --apply to notify each question once and remove what was redriven.")
 		}
-		return sum, nil
+		return sum, errors.Join(errs...)
 	}
 
-	var errs []error
-	remaining := map[string]bool{}
+	removed := map[string]bool{}
 	for i, obj := range objs {
-		removed, notified, unnotifiable, err := apply(ctx, cfg, obj, plans[i], out)
+		gone, notified, unnotifiable, err := apply(ctx, cfg, obj, plans[i], out)
 		sum.Notified += notified
 		sum.Unnotifiable += unnotifiable
 		if err != nil {
 			errs = append(errs, err)
 		}
-		if removed {
+		if gone {
 			sum.Removed++
+			removed[obj.Key] = true
 		} else {
 			sum.Kept++
-			remaining[obj.Key] = true
 		}
 	}
 	if cfg.Notices != nil {
-		deleted, kept, err := cfg.Notices.Drain(ctx, func(key string) bool { return remaining[key] })
-		sum.NoticesGone = deleted
+		gone, left, err := cfg.Notices.Visit(ctx, func(m Message) bool {
+			switch {
+			case m.Legacy != nil:
+				return listed[m.ID]
+			case m.Key == "":
+				return false
+			case removed[m.Key]:
+				return true
+			}
+			// Not removed by this run: its batch may have failed since the
+			// listing, or be one this run kept. Only a batch the store no
+			// longer holds (redriven before, deleted by hand, expired)
+			// lets its notice go.
+			held, err := cfg.Store.Exists(ctx, m.Key)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("keeping the notice of %s: %w", m.Key, err))
+				return false
+			}
+			return !held
+		})
+		for _, m := range gone {
+			if m.Legacy != nil {
+				sum.LegacyGone++
+				fmt.Fprintf(out, "removed  legacy on-failure record: %s\n", printable(m.Legacy.Where()))
+			} else {
+				sum.NoticesGone++
+			}
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("draining the notices in %s: %w", cfg.Notices.Describe(), err))
 		}
-		fmt.Fprintf(out, "Notices: %d deleted, %d left in %s.\n", deleted, kept, cfg.Notices.Describe())
+		fmt.Fprintf(out, "Notices: %d deleted, %d legacy record(s) removed, %d message(s) left in %s.\n",
+			sum.NoticesGone, sum.LegacyGone, left, cfg.Notices.Describe())
 	}
 	fmt.Fprintf(out, "Redrive: %d question(s) notified, %d batch(es) removed, %d kept.\n", sum.Notified, sum.Removed, sum.Kept)
 	return sum, errors.Join(errs...)
+}
+
+// LegacyState is what redrive says of a legacy on-failure record.
+const LegacyState = "legacy, cannot be redriven"
+
+// listLegacy prints the notice queue's legacy on-failure records: where
+// each batch was in the stream, when and why it failed. They hold no
+// batch, and the stream keeps a record StreamRetention at most.
+func listLegacy(out io.Writer, queue string, legacy []Message, others int, now time.Time) {
+	if len(legacy) > 0 {
+		fmt.Fprintf(out, "\nNotice queue %s: %d legacy on-failure record(s), from before the failure bucket.\n\n", queue, len(legacy))
+		tw := tabwriter.NewWriter(out, 2, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "FAILED AT (UTC)\tWHY\tWHERE IN THE STREAM\tREDRIVE")
+		for _, m := range legacy {
+			rec := m.Legacy
+			at := printable(rec.Timestamp)
+			if t, err := rec.FailedAt(); err == nil {
+				at = t.UTC().Format(time.DateTime)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", orDash(at), printable(rec.Reason()), printable(rec.Where()), legacyState(*rec, now))
+		}
+		tw.Flush()
+		fmt.Fprintln(out, "\nEach says only where a failed batch was in the table's stream, not which questions it held; the questions are in the table. "+
+			"They keep the failure-store alarm on: with --apply, redrive removes the records listed here.")
+	}
+	if others > 0 {
+		fmt.Fprintf(out, "\nNotice queue %s: %d message(s) neither a failure notice nor an on-failure record: left there "+
+			"(they keep the failure-store alarm on); read them with `aws sqs receive-message --queue-url %s`.\n", queue, others, queue)
+	}
+}
+
+// legacyState says whether the stream may still hold the batch: it keeps
+// a record contract.StreamRetention after it arrived, and the batch's
+// last record arrived before it failed.
+func legacyState(rec failures.Record, now time.Time) string {
+	arrived, err := rec.LastArrival()
+	if err != nil {
+		if arrived, err = rec.FailedAt(); err != nil {
+			return LegacyState + ", when it failed is not known"
+		}
+	}
+	trimmed := arrived.Add(contract.StreamRetention)
+	if !now.Before(trimmed) {
+		return LegacyState + ", the stream no longer holds them"
+	}
+	return fmt.Sprintf("%s (redrive reads the failure bucket only), the stream drops them by %s", LegacyState, trimmed.UTC().Format(time.DateTime))
 }
 
 // plan decides, for each record of a batch, what redrive does with it.
 func plan(obj failures.Object) []entry {
 	ev, err := obj.Record.Event()
 	if err != nil {
-		info := obj.Record.DDBStreamBatchInfo
-		return []entry{{
-			state:   "kept",
-			problem: fmt.Sprintf("%v (shard %s, sequence numbers %s..%s)", err, info.ShardID, info.StartSequenceNumber, info.EndSequenceNumber),
-		}}
+		return []entry{{state: "kept", problem: fmt.Sprintf("%v (%s)", err, printable(obj.Record.Where()))}}
 	}
 	entries := make([]entry, 0, len(ev.Records))
 	blocked := ""

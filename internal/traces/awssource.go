@@ -81,59 +81,254 @@ func NewAWSSource(api XRayAPI, opt AWSOptions) *AWSSource {
 	return &AWSSource{api: api, opt: opt}
 }
 
-func (s *AWSSource) window(start, end time.Time) (time.Time, time.Time) {
+// The X-Ray API's bounds on a time range (AWS X-Ray API Reference,
+// GetTraceSummaries: StartTime and EndTime; AWS X-Ray Developer Guide: trace
+// data is kept 30 days): GetTraceSummaries takes a range of at most 6 hours
+// per call, and nothing older than 30 days is held. A longer window is read
+// as consecutive ranges of at most APIWindow, oldest first, from no further
+// back than Retention; the service graph is read in the same ranges and
+// merged, so a long --since never rests on a larger range being accepted.
+// (Before these bounds the source passed any window through, and X-Ray's
+// refusal reached the user as a raw SDK error; the recorded responses in
+// testdata/traces/aws cover an 8-second window.)
+const (
+	APIWindow = 6 * time.Hour
+	Retention = 30 * 24 * time.Hour
+)
+
+// retentionMargin keeps the oldest range clear of the retention edge,
+// which moves on while the calls are made.
+const retentionMargin = time.Minute
+
+// timeRange is one call's StartTime and EndTime.
+type timeRange struct{ start, end time.Time }
+
+// ranges is the window [start, end] as the API takes it: the default
+// window where a bound is missing, cut to what X-Ray keeps, in ranges of at
+// most APIWindow, oldest first.
+func (s *AWSSource) ranges(start, end time.Time) ([]timeRange, error) {
 	if end.IsZero() {
 		end = s.opt.Now()
 	}
 	if start.IsZero() {
 		start = end.Add(-s.opt.DefaultWindow)
 	}
-	return start, end
+	oldest := s.opt.Now().Add(-Retention + retentionMargin)
+	if !end.After(oldest) {
+		return nil, fmt.Errorf("X-Ray keeps traces %d days: the window %s - %s ended before %s",
+			int(Retention.Hours()/24), start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), oldest.UTC().Format(time.RFC3339))
+	}
+	if start.Before(oldest) {
+		start = oldest
+	}
+	if !end.After(start) {
+		return []timeRange{{start, end}}, nil // as asked: X-Ray answers an empty or reversed range
+	}
+	var out []timeRange
+	for from := start; from.Before(end); from = from.Add(APIWindow) {
+		out = append(out, timeRange{from, minTime(from.Add(APIWindow), end)})
+	}
+	return out, nil
 }
 
-// ServiceGraph implements Source with GetServiceGraph, every page.
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// ServiceGraph implements Source with GetServiceGraph, every page of every
+// range; the graphs of several ranges are merged into one.
 func (s *AWSSource) ServiceGraph(ctx context.Context, start, end time.Time) (*ServiceGraph, error) {
-	start, end = s.window(start, end)
-	p := xray.NewGetServiceGraphPaginator(s.api, &xray.GetServiceGraphInput{StartTime: aws.Time(start), EndTime: aws.Time(end)})
-	out := &ServiceGraph{StartTime: epoch(start), EndTime: epoch(end), Services: []Service{}}
-	for first := true; p.HasMorePages(); first = false {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("X-Ray GetServiceGraph: %w", err)
+	rs, err := s.ranges(start, end)
+	if err != nil {
+		return nil, err
+	}
+	out := &ServiceGraph{StartTime: epoch(rs[0].start), EndTime: epoch(rs[len(rs)-1].end), Services: []Service{}}
+	var parts [][]Service
+	for i, r := range rs {
+		p := xray.NewGetServiceGraphPaginator(s.api, &xray.GetServiceGraphInput{StartTime: aws.Time(r.start), EndTime: aws.Time(r.end)})
+		var services []Service
+		for first := true; p.HasMorePages(); first = false {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("X-Ray GetServiceGraph: %w", err)
+			}
+			if first && i == 0 {
+				out.StartTime = epochOr(page.StartTime, out.StartTime)
+			}
+			if first && i == len(rs)-1 {
+				out.EndTime = epochOr(page.EndTime, out.EndTime)
+			}
+			for _, svc := range page.Services {
+				services = append(services, convertService(svc))
+			}
 		}
-		if first {
-			out.StartTime, out.EndTime = epochOr(page.StartTime, out.StartTime), epochOr(page.EndTime, out.EndTime)
-		}
-		for _, svc := range page.Services {
-			out.Services = append(out.Services, convertService(svc))
-		}
+		parts = append(parts, services)
+	}
+	if len(parts) == 1 {
+		out.Services = append(out.Services, parts[0]...)
+	} else {
+		out.Services = mergeServices(parts)
 	}
 	return out, nil
 }
 
 // TraceSummaries implements Source with GetTraceSummaries and the filter
-// passed to X-Ray as is, every page.
+// passed to X-Ray as is, every page of every range.
 func (s *AWSSource) TraceSummaries(ctx context.Context, start, end time.Time, filter string) (*TraceSummaries, error) {
-	start, end = s.window(start, end)
-	in := &xray.GetTraceSummariesInput{StartTime: aws.Time(start), EndTime: aws.Time(end)}
-	if filter != "" {
-		in.FilterExpression = aws.String(filter)
+	rs, err := s.ranges(start, end)
+	if err != nil {
+		return nil, err
 	}
-	p := xray.NewGetTraceSummariesPaginator(s.api, in)
 	out := &TraceSummaries{TraceSummaries: []TraceSummary{}}
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("X-Ray GetTraceSummaries: %w", err)
+	seen := map[string]bool{} // a trace on the edge of two ranges counts once
+	for _, r := range rs {
+		in := &xray.GetTraceSummariesInput{StartTime: aws.Time(r.start), EndTime: aws.Time(r.end)}
+		if filter != "" {
+			in.FilterExpression = aws.String(filter)
 		}
-		for _, ts := range page.TraceSummaries {
-			out.TraceSummaries = append(out.TraceSummaries, convertSummary(ts))
+		p := xray.NewGetTraceSummariesPaginator(s.api, in)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("X-Ray GetTraceSummaries: %w", err)
+			}
+			for _, ts := range page.TraceSummaries {
+				if sum := convertSummary(ts); !seen[sum.ID] {
+					seen[sum.ID] = true
+					out.TraceSummaries = append(out.TraceSummaries, sum)
+				}
+			}
+			out.TracesProcessedCount += aws.ToInt64(page.TracesProcessedCount)
+			out.ApproximateTime = max(out.ApproximateTime, epochOr(page.ApproximateTime, 0))
 		}
-		out.TracesProcessedCount += aws.ToInt64(page.TracesProcessedCount)
-		out.ApproximateTime = epochOr(page.ApproximateTime, out.ApproximateTime)
 	}
 	slices.SortStableFunc(out.TraceSummaries, func(a, b TraceSummary) int { return compareFloat(b.StartTime, a.StartTime) })
 	return out, nil
+}
+
+// mergeServices joins the graphs of consecutive ranges: a node is its type,
+// name and account (a client node, the nodes it calls), its counts and
+// histograms the sums of the ranges', its edges joined by their targets.
+func mergeServices(parts [][]Service) []Service {
+	var out []Service
+	index := map[string]int{}    // node key -> position in out
+	edgeTo := map[int][]string{} // position in out -> its edges' target keys
+	for _, services := range parts {
+		keys := serviceKeys(services)
+		for _, svc := range services {
+			k := keys[svc.ReferenceID]
+			i, ok := index[k]
+			if !ok {
+				i = len(out)
+				index[k] = i
+				m := svc
+				m.ReferenceID, m.Edges, m.SummaryStatistics, m.DurationHistogram, m.ResponseTimeHistogram = i, []Edge{}, nil, nil, nil
+				m.Names = slices.Clone(svc.Names)
+				out = append(out, m)
+			}
+			m := &out[i]
+			for _, n := range svc.Names {
+				if !slices.Contains(m.Names, n) {
+					m.Names = append(m.Names, n)
+				}
+			}
+			m.Root = m.Root || svc.Root
+			m.StartTime, m.EndTime = earliest(m.StartTime, svc.StartTime), max(m.EndTime, svc.EndTime)
+			m.SummaryStatistics = addStatistics(m.SummaryStatistics, svc.SummaryStatistics)
+			m.DurationHistogram = addHistograms(m.DurationHistogram, svc.DurationHistogram)
+			m.ResponseTimeHistogram = addHistograms(m.ResponseTimeHistogram, svc.ResponseTimeHistogram)
+			for _, e := range svc.Edges {
+				target := keys[e.ReferenceID]
+				j := slices.Index(edgeTo[i], target)
+				if j < 0 {
+					j = len(m.Edges)
+					edgeTo[i] = append(edgeTo[i], target)
+					m.Edges = append(m.Edges, Edge{ResponseTimeHistogram: []HistogramEntry{}, Aliases: []Alias{}})
+				}
+				me := &m.Edges[j]
+				me.StartTime, me.EndTime = earliest(me.StartTime, e.StartTime), max(me.EndTime, e.EndTime)
+				me.SummaryStatistics = addStatistics(me.SummaryStatistics, e.SummaryStatistics)
+				me.ResponseTimeHistogram = addHistograms(me.ResponseTimeHistogram, e.ResponseTimeHistogram)
+				for _, a := range e.Aliases {
+					if !slices.ContainsFunc(me.Aliases, func(b Alias) bool { return a.Name == b.Name && a.Type == b.Type }) {
+						me.Aliases = append(me.Aliases, a)
+					}
+				}
+			}
+		}
+	}
+	for i := range out {
+		for j := range out[i].Edges {
+			out[i].Edges[j].ReferenceID = index[edgeTo[i][j]]
+		}
+	}
+	return out
+}
+
+// serviceKeys names each node of one graph by what it is, not by its
+// ReferenceId, which only holds within one answer.
+func serviceKeys(services []Service) map[int]string {
+	keys := map[int]string{}
+	for _, s := range services {
+		if s.Type != TypeClient {
+			keys[s.ReferenceID] = s.Type + "\x00" + s.Name + "\x00" + s.AccountID
+		}
+	}
+	for _, s := range services {
+		if s.Type == TypeClient {
+			var targets []string
+			for _, e := range s.Edges {
+				targets = append(targets, keys[e.ReferenceID])
+			}
+			slices.Sort(targets)
+			keys[s.ReferenceID] = TypeClient + "\x00" + strings.Join(targets, "\x00")
+		}
+	}
+	return keys
+}
+
+func earliest(a, b float64) float64 {
+	if a == 0 || b != 0 && b < a {
+		return b
+	}
+	return a
+}
+
+func addStatistics(a, b *Statistics) *Statistics {
+	if b == nil {
+		return a
+	}
+	if a == nil {
+		a = &Statistics{ErrorStatistics: &ErrorStatistics{}, FaultStatistics: &FaultStatistics{}}
+	}
+	a.OkCount += b.OkCount
+	a.TotalCount += b.TotalCount
+	a.TotalResponseTime += b.TotalResponseTime
+	if e := b.ErrorStatistics; e != nil {
+		a.ErrorStatistics.ThrottleCount += e.ThrottleCount
+		a.ErrorStatistics.OtherCount += e.OtherCount
+		a.ErrorStatistics.TotalCount += e.TotalCount
+	}
+	if f := b.FaultStatistics; f != nil {
+		a.FaultStatistics.OtherCount += f.OtherCount
+		a.FaultStatistics.TotalCount += f.TotalCount
+	}
+	return a
+}
+
+func addHistograms(a, b []HistogramEntry) []HistogramEntry {
+	for _, e := range b {
+		if i := slices.IndexFunc(a, func(x HistogramEntry) bool { return x.Value == e.Value }); i >= 0 {
+			a[i].Count += e.Count
+		} else {
+			a = append(a, e)
+		}
+	}
+	slices.SortFunc(a, func(x, y HistogramEntry) int { return compareFloat(x.Value, y.Value) })
+	return a
 }
 
 // BatchGetTraces implements Source: BatchGetTraces MaxBatch ids a call,

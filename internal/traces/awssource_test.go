@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,8 +58,15 @@ func awsFixture(t *testing.T, name string) []byte {
 
 func newFakeXRay(t *testing.T) *fakeXRay {
 	t.Helper()
+	return newFakeXRayWith(t, "traces.json")
+}
+
+// newFakeXRayWith answers BatchGetTraces and ListRetrievedTraces from the
+// recorded traces file name (testdata/traces/aws).
+func newFakeXRayWith(t *testing.T, name string) *fakeXRay {
+	t.Helper()
 	var all Traces
-	if err := json.Unmarshal(awsFixture(t, "traces.json"), &all); err != nil {
+	if err := json.Unmarshal(awsFixture(t, name), &all); err != nil {
 		t.Fatal(err)
 	}
 	f := &fakeXRay{t: t, destination: "xray", traces: map[string]Trace{}, retrieve: map[string][]string{}}
@@ -91,6 +99,11 @@ func (f *fakeXRay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/ServiceGraph":
 		f.file(w, map[string]string{"": "GetServiceGraph-page1.json", "graph-page-2": "GetServiceGraph-page2.json"}[token])
 	case "/TraceSummaries":
+		// X-Ray refuses a range longer than GetTraceSummaries takes.
+		if from, to := body["StartTime"].(float64), body["EndTime"].(float64); to-from > APIWindow.Seconds() {
+			f.fail(w, "InvalidRequestException", "time range longer than 6 hours")
+			return
+		}
 		f.file(w, map[string]string{"": "GetTraceSummaries-page1.json", "summaries-page-2": "GetTraceSummaries-page2.json"}[token])
 	case "/GetTraceSegmentDestination":
 		f.file(w, "GetTraceSegmentDestination-"+f.destination+".json")
@@ -440,4 +453,106 @@ func TestAWSErrorsAreWrapped(t *testing.T) {
 	if _, err := src.TraceSummaries(ctx, awsStart, awsEnd, ""); err == nil || !strings.HasPrefix(err.Error(), "X-Ray GetTraceSummaries: ") {
 		t.Errorf("cancelled: %v", err)
 	}
+}
+
+// A --since longer than one GetTraceSummaries call takes is read as
+// consecutive ranges the API accepts, no older than X-Ray keeps; the
+// graphs of the ranges are merged.
+func TestAWSLongWindowIsSplit(t *testing.T) {
+	day := 24 * time.Hour
+	tests := []struct {
+		since  time.Duration
+		ranges int
+		from   time.Duration // how far back the first range starts
+	}{
+		{time.Hour, 1, time.Hour},
+		{APIWindow, 1, APIWindow},
+		{13 * time.Hour, 3, 13 * time.Hour},
+		{40 * day, 120, Retention - retentionMargin},
+	}
+	for _, tt := range tests {
+		t.Run(tt.since.String(), func(t *testing.T) {
+			fake := newFakeXRay(t)
+			src := awsSource(t, fake)
+			ctx := context.Background()
+			end := src.opt.Now()
+			start := end.Add(-tt.since)
+			sums, err := src.TraceSummaries(ctx, start, end, "")
+			if err != nil {
+				t.Fatalf("summaries of %s: %v", tt.since, err)
+			}
+			g, err := src.ServiceGraph(ctx, start, end)
+			if err != nil {
+				t.Fatalf("graph of %s: %v", tt.since, err)
+			}
+			for _, path := range []string{"/TraceSummaries", "/ServiceGraph"} {
+				var firsts []xrayCall // the first page of each range
+				for _, c := range fake.callsTo(path) {
+					if c.body["NextToken"] == nil {
+						firsts = append(firsts, c)
+					}
+				}
+				if len(firsts) != tt.ranges {
+					t.Fatalf("%s: %d ranges, want %d", path, len(firsts), tt.ranges)
+				}
+				at := float64(end.Add(-tt.from).Unix())
+				for i, c := range firsts {
+					from, to := c.body["StartTime"].(float64), c.body["EndTime"].(float64)
+					if from != at || to <= from || to-from > APIWindow.Seconds() {
+						t.Errorf("%s range %d: %v - %v, want from %v, at most %s", path, i, from, to, at, APIWindow)
+					}
+					at = to
+				}
+				if at != float64(end.Unix()) {
+					t.Errorf("%s: the ranges end at %v, want %v", path, at, float64(end.Unix()))
+				}
+			}
+			// Every range answers the recording: each trace once, each
+			// count once per range.
+			if len(sums.TraceSummaries) != 11 || sums.TracesProcessedCount != int64(11*tt.ranges) {
+				t.Errorf("%d summaries, %d processed; want 11 and %d", len(sums.TraceSummaries), sums.TracesProcessedCount, 11*tt.ranges)
+			}
+			one := graphOf(t, "stage3.jsonl")
+			if len(g.Services) != len(one.Services) {
+				t.Fatalf("%d services, want %d: %s", len(g.Services), len(one.Services), nodeList(*g))
+			}
+			n := int64(tt.ranges)
+			if got, want := countsOf(node(t, *g, post, TypeLambdaFunction).SummaryStatistics), (counts{9 * n, 4 * n, 0, 0, 5 * n}); got != want {
+				t.Errorf("post function counts %+v, want %+v", got, want)
+			}
+			for _, s := range g.Services {
+				for _, e := range s.Edges {
+					if e.ReferenceID < 0 || e.ReferenceID >= len(g.Services) || e.SummaryStatistics.Total() == 0 {
+						t.Errorf("%s: edge %+v", s.Name, e)
+					}
+				}
+			}
+			if got, want := edgeNames(*g), edgeNames(one); !reflect.DeepEqual(got, want) {
+				t.Errorf("edges %v, want %v", got, want)
+			}
+		})
+	}
+
+	// A window that ended before X-Ray's retention is named as such.
+	src := awsSource(t, newFakeXRay(t))
+	end := src.opt.Now().Add(-Retention - time.Hour)
+	if _, err := src.TraceSummaries(context.Background(), end.Add(-time.Hour), end, ""); err == nil || !strings.Contains(err.Error(), "X-Ray keeps traces 30 days") {
+		t.Errorf("a window older than the retention: %v", err)
+	}
+}
+
+// edgeNames lists a graph's edges as "from type -> to type", sorted.
+func edgeNames(g ServiceGraph) []string {
+	name := map[int]string{}
+	for _, s := range g.Services {
+		name[s.ReferenceID] = s.Name + " " + s.Type
+	}
+	var out []string
+	for _, s := range g.Services {
+		for _, e := range s.Edges {
+			out = append(out, name[s.ReferenceID]+" -> "+name[e.ReferenceID])
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -230,7 +230,7 @@ func lex(src string) ([]token, error) {
 			case two == "!=" || two == "<=" || two == ">=" || two == "&&" || two == "||":
 				toks = append(toks, token{tokOp, two, pos})
 				i += 2
-			case strings.IndexByte("=<>!(){}", c) >= 0:
+			case strings.IndexByte("=<>!(){}[],:", c) >= 0: // [ ] , : only to name X-Ray's other constructs
 				toks = append(toks, token{tokOp, string(c), pos})
 				i++
 			default:
@@ -361,7 +361,45 @@ func (p *parser) primary() (expr, error) {
 		}
 		return textExpr{kw, name, v.text}, nil
 	}
+	if what := unsupported(kw); what != "" {
+		return nil, notEvaluated(t.pos, t.text, what)
+	}
 	return nil, &FilterError{Pos: t.pos, Msg: fmt.Sprintf("unknown keyword %q: expected %s or service(\"name\")", t.text, keywordList())}
+}
+
+// unsupportedConstructs are the parts of X-Ray's filter language (AWS
+// X-Ray Developer Guide, "Use filter expressions") the local console does
+// not evaluate, by the word they start with: what they are called.
+var unsupportedConstructs = []struct{ word, what string }{
+	{"annotation", "annotations (annotation.KEY, annotation[KEY])"},
+	{"user", "users (user = \"name\")"},
+	{"edge", "edges (edge(\"from\", \"to\"))"},
+	{"id", "service ids (id(name: \"name\", type: \"type\"))"},
+	{"group", "groups (group.name, group.arn)"},
+	{"rootcause", "root causes (rootcause.fault.service { ... })"},
+	{"json", "JSON paths (json(...))"},
+}
+
+// unsupported says what X-Ray construct kw starts, "" for none.
+func unsupported(kw string) string {
+	head, _, _ := strings.Cut(kw, ".")
+	for _, c := range unsupportedConstructs {
+		if head == c.word {
+			return c.what
+		}
+	}
+	// fault.rootcause..., error.rootcause...: root causes too.
+	if _, rest, ok := strings.Cut(kw, "."); ok && strings.HasPrefix(rest, "rootcause") {
+		return unsupported("rootcause")
+	}
+	return ""
+}
+
+// notEvaluated is the error for X-Ray syntax the local console does not
+// evaluate: it names the construct and what the console does evaluate.
+func notEvaluated(pos int, written, what string) error {
+	return &FilterError{Pos: pos, Msg: fmt.Sprintf("%s: %s are X-Ray filter syntax the local console does not evaluate; it evaluates %s, "+
+		`service("name") and service("name") { ... }, combined with AND, OR, ! and ( )`, written, what, keywordList())}
 }
 
 func (p *parser) flag(kw string) (expr, error) {
@@ -393,6 +431,9 @@ func (p *parser) service() (expr, error) {
 		return nil, err
 	}
 	name := p.next()
+	if what := unsupported(strings.ToLower(name.text)); name.kind == tokWord && what != "" {
+		return nil, notEvaluated(name.pos, "service("+name.text+"...)", what)
+	}
 	if name.kind != tokString {
 		return nil, p.fail(name, "expected the service's name as a quoted string")
 	}

@@ -101,6 +101,17 @@ func TestFilterErrors(t *testing.T) {
 		{"fault error", 7, `expected AND, OR or the end of the expression, found "error"`},
 		{"responsetime > 5 #", 18, "unexpected character '#'"},
 		{")", 1, "expected a keyword"},
+		// X-Ray syntax the local console does not evaluate: named, with
+		// what it does evaluate.
+		{`annotation.account = "12345"`, 1, `annotation.account: annotations (annotation.KEY, annotation[KEY]) are X-Ray filter syntax the local console does not evaluate; it evaluates ok, error, fault, throttle, partial, responsetime, duration, http.status, http.url, http.method, http.useragent, http.clientip, service("name")`},
+		{`fault AND annotation[account] = "12345"`, 11, `annotation: annotations (annotation.KEY, annotation[KEY]) are X-Ray filter syntax the local console does not evaluate; it evaluates ok,`},
+		{`user = "ada"`, 1, "user: users"},
+		{`edge("mysfits-questions/prod", "mysfits-questions-post")`, 1, "edge: edges"},
+		{`service(id(name: "mysfits-questions-post", type: "AWS::Lambda::Function"))`, 9, "service(id...): service ids"},
+		{`id(name: "mysfits-questions-post", type: "AWS::Lambda::Function")`, 1, "id: service ids"},
+		{`group.name = "faults"`, 1, "group.name: groups"},
+		{`rootcause.fault.service { name = "mysfits-questions-post" }`, 1, "rootcause.fault.service: root causes"},
+		{`fault.rootcause.service { name = "x" }`, 1, "fault.rootcause.service: root causes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {

@@ -18,6 +18,7 @@ const APIPrefix = "/traces/api/"
 //	GET /traces/api/graph?start=EPOCH&end=EPOCH&group=EXPR   GetServiceGraph
 //	GET /traces/api/summaries?start=&end=&filter=EXPR         GetTraceSummaries
 //	GET /traces/api/traces?id=ID&id=ID (1 to 5)                BatchGetTraces
+//	GET /traces/api/slow?start=&end=                           the "Slow" quick filter (Slow)
 //
 // Mount it with mux.Handle(traces.APIPrefix, traces.Handler(store)); it
 // also answers when mounted under http.StripPrefix. Bad input answers 400
@@ -74,8 +75,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		writeJSON(w, h.store.BatchGetTraces(ids))
+	case "slow":
+		start, end, err := window(q)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		writeJSON(w, SlowOf(h.store.TraceSummaries(start, end, nil).TraceSummaries))
 	default:
-		writeError(w, http.StatusNotFound, fmt.Sprintf("path: %q is not an endpoint (graph, summaries, traces)", r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("path: %q is not an endpoint (graph, summaries, traces, slow)", r.URL.Path))
 	}
 }
 

@@ -30,6 +30,10 @@ type TriageReport struct {
 	GoodLatency    Latency `json:"goodLatency"`
 	RatioP50       float64 `json:"ratioP50,omitempty"` // failing over good
 	RatioP99       float64 `json:"ratioP99,omitempty"`
+	// SlowerThan is the response time, in seconds, above which the failing
+	// requests typically answer: the SlowThreshold of their TypicalSlow,
+	// the value to give list --slower-than.
+	SlowerThan float64 `json:"slowerThan,omitempty"`
 	// Fault is the deepest faulted subsegment of the failing traces;
 	// Slowest the one that takes longest, when it is another.
 	Fault   *TriageSubsegment `json:"fault,omitempty"`
@@ -177,6 +181,7 @@ func Analyze(g *ServiceGraph, sums *TraceSummaries, traces []Trace) (*TriageRepo
 	r.FailingShare = percent(r.Failing, r.Requests)
 	r.FailingLatency = latency(failing)
 	r.GoodLatency = latency(good)
+	r.SlowerThan = SlowThreshold(TypicalSlow(failing)).Seconds()
 	if r.GoodLatency.P50 > 0 {
 		r.RatioP50 = math.Round(r.FailingLatency.P50/r.GoodLatency.P50*10) / 10
 	}
@@ -277,9 +282,38 @@ func nodeDocs(t *TraceDocs, node *TriageNode) []*Document {
 	return out
 }
 
-// deepestFault is the deepest faulted subsegment under d (d itself for a
-// faulted downstream call with nothing faulted below it).
+// lambdaRuntimeSubsegments are the subsegments Lambda itself records on an
+// AWS::Lambda::Function segment, around the function's code rather than in
+// it (AWS Lambda Developer Guide, "Visualize Lambda function invocations
+// using AWS X-Ray"): Initialization (a cold start's init phase, before the
+// handler), Invocation (the handler: the X-Ray SDK's subsegments nest in
+// it) and Overhead (after the response). Invocation always lasts a little
+// longer than the code it wraps, so it must never be the answer to "where".
+var lambdaRuntimeSubsegments = []string{"Initialization", "Invocation", "Overhead"}
+
+// codeView is d as the function's code sees it: on a Lambda function
+// segment, Lambda's own subsegments give way to the subsegments they hold.
+// Any other document is returned as is.
+func codeView(d *Document) *Document {
+	if d.Origin != TypeLambdaFunction {
+		return d
+	}
+	v := *d
+	v.Subsegments = nil
+	for _, s := range d.Subsegments {
+		if s.Namespace == "" && slices.Contains(lambdaRuntimeSubsegments, s.Name) {
+			v.Subsegments = append(v.Subsegments, s.Subsegments...)
+			continue
+		}
+		v.Subsegments = append(v.Subsegments, s)
+	}
+	return &v
+}
+
+// deepestFault is the deepest faulted subsegment of the code under d (d
+// itself for a faulted downstream call with nothing faulted below it).
 func deepestFault(d *Document) *Document {
+	d = codeView(d)
 	path := deepestPath(d, func(s *Document) bool { return outcomeOf(s) == outcomeFault })
 	if len(path) > 1 {
 		return path[len(path)-1]
@@ -290,10 +324,11 @@ func deepestFault(d *Document) *Document {
 	return nil
 }
 
-// longestSubsegment is the longest subsegment at any depth under d.
+// longestSubsegment is the longest subsegment of the code at any depth
+// under d.
 func longestSubsegment(d *Document) *Document {
 	var best *Document
-	d.walk(0, func(s *Document, depth int) bool {
+	codeView(d).walk(0, func(s *Document, depth int) bool {
 		if depth > 0 && (best == nil || s.Duration() > best.Duration()) {
 			best = s
 		}
@@ -360,13 +395,13 @@ func storedQuestion(t *TraceDocs) bool {
 	return found
 }
 
-// sdkInFunction reports a function segment with subsegments: the X-Ray SDK
-// records in that function (stage 2 and up), so a PutItem it made would be
-// in the trace too.
+// sdkInFunction reports a function segment with subsegments of its code
+// (Lambda's own do not count): the X-Ray SDK records in that function
+// (stage 2 and up), so a PutItem it made would be in the trace too.
 func sdkInFunction(t *TraceDocs) bool {
 	found := false
 	t.all(func(d *Document, _ int) bool {
-		found = d.Origin == "AWS::Lambda::Function" && len(d.Subsegments) > 0
+		found = d.Origin == TypeLambdaFunction && len(codeView(d).Subsegments) > 0
 		return !found
 	})
 	return found
@@ -412,14 +447,16 @@ func (r *TriageReport) WriteText(w io.Writer) error {
 	n := r.Node
 	fmt.Fprintf(&b, "Failing node  %s (%s): %d of %d requests fault (%.1f%%)\n", n.Name, n.Type, n.Faults, n.Requests, n.FaultShare)
 	fmt.Fprintf(&b, "How often     %d of %d traces through it failed (%.1f%%)\n", r.Failing, r.Requests, r.FailingShare)
-	fmt.Fprintf(&b, "How slow      failing p50 %s p99 %s; good p50 %s p99 %s", FormatSeconds(r.FailingLatency.P50),
-		FormatSeconds(r.FailingLatency.P99), FormatSeconds(r.GoodLatency.P50), FormatSeconds(r.GoodLatency.P99))
-	if r.RatioP50 > 0 {
-		fmt.Fprintf(&b, "; failing/good %.1fx at p50, %.1fx at p99", r.RatioP50, r.RatioP99)
-	} else if r.Good == 0 {
-		b.WriteString(" (no good requests to compare)")
+	fmt.Fprintf(&b, "How slow      failing p50 %s p99 %s", FormatSeconds(r.FailingLatency.P50), FormatSeconds(r.FailingLatency.P99))
+	if r.Good == 0 {
+		b.WriteString("; no good requests to compare\n")
+	} else {
+		fmt.Fprintf(&b, "; good p50 %s p99 %s", FormatSeconds(r.GoodLatency.P50), FormatSeconds(r.GoodLatency.P99))
+		if r.RatioP50 > 0 {
+			fmt.Fprintf(&b, "; failing/good %.1fx at p50, %.1fx at p99", r.RatioP50, r.RatioP99)
+		}
+		b.WriteString("\n")
 	}
-	b.WriteString("\n")
 	for _, s := range []*TriageSubsegment{r.Fault, r.Slowest} {
 		if s == nil {
 			continue

@@ -2,7 +2,11 @@ package traces
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +70,9 @@ func TestTriageStage3(t *testing.T) {
 	}
 	if r.RatioP50 != 50.1 || r.RatioP99 != 8.4 {
 		t.Errorf("ratios %v/%v, want 50.1/8.4", r.RatioP50, r.RatioP99)
+	}
+	if r.SlowerThan != 0.8 { // the failing requests hang for --fault-delay 1s
+		t.Errorf("slower than %v, want 0.8", r.SlowerThan)
 	}
 	f := r.Fault
 	if f == nil || f.Name != "hangingException" || f.Traces != 5 || !f.HoldsFault || !f.HoldsTime || r.Slowest != nil {
@@ -141,5 +148,205 @@ func TestFormatSeconds(t *testing.T) {
 		if got := FormatSeconds(in); got != want {
 			t.Errorf("FormatSeconds(%v) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// lambdaRuntimeNames are the subsegments Lambda records on its function
+// segment; triage must never name one.
+var lambdaRuntimeNames = []string{"Initialization", "Invocation", "Overhead"}
+
+// On AWS the function segment carries Lambda's own subsegments, Invocation
+// wrapping the handler's: triage answers as on the local stack, with one
+// "Where" line on hangingException, in both retrieval modes.
+func TestTriageAWSLambdaRuntimeSubsegments(t *testing.T) {
+	ctx := context.Background()
+	srv := serveFixture(t, "stage3.jsonl")
+	local, err := NewLocalSource(srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Triage(ctx, local, awsStart, awsEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, destination := range []string{"xray", "cloudwatchlogs"} {
+		t.Run(destination, func(t *testing.T) {
+			fake := newFakeXRayWith(t, "traces-lambda-runtime.json")
+			fake.destination = destination
+			r, err := Triage(ctx, awsSource(t, fake), awsStart, awsEnd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if destination == "cloudwatchlogs" && len(fake.callsTo("/StartTraceRetrieval")) == 0 {
+				t.Fatal("the Transaction Search retrieval was not used")
+			}
+			if r.Fault == nil || r.Fault.Name != "hangingException" || !r.Fault.HoldsTime || !r.Fault.HoldsFault || r.Slowest != nil {
+				t.Errorf("fault %+v, slowest %+v; want hangingException holding the time and the fault, alone", r.Fault, r.Slowest)
+			}
+			if !reflect.DeepEqual(r, want) {
+				t.Errorf("report differs from the local stack's:\n got  %+v\n want %+v", r, want)
+			}
+			var b strings.Builder
+			if err := r.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			text := b.String()
+			if n := strings.Count(text, "\nWhere "); n != 1 {
+				t.Errorf("%d Where lines, want 1:\n%s", n, text)
+			}
+			for _, name := range lambdaRuntimeNames {
+				if strings.Contains(text, name) {
+					t.Errorf("the report names Lambda's %s subsegment:\n%s", name, text)
+				}
+			}
+		})
+	}
+}
+
+// functionSegment is the AWS::Lambda::Function segment of a recorded trace.
+func functionSegment(t *testing.T, file, traceID string) Document {
+	t.Helper()
+	var all Traces
+	if err := json.Unmarshal(awsFixture(t, file), &all); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range all.Traces {
+		if tr.ID != traceID {
+			continue
+		}
+		docs, err := ParseTrace(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range docs.Segments {
+			if s.Origin == TypeLambdaFunction {
+				return s
+			}
+		}
+	}
+	t.Fatalf("%s: no function segment in trace %s", file, traceID)
+	return Document{}
+}
+
+// runtimeSub is the function segment's top-level subsegment named name.
+func runtimeSub(t *testing.T, fn *Document, name string) *Document {
+	t.Helper()
+	for i := range fn.Subsegments {
+		if fn.Subsegments[i].Name == name {
+			return &fn.Subsegments[i]
+		}
+	}
+	t.Fatalf("no %s subsegment in %s", name, fn.ID)
+	return nil
+}
+
+// The function's own code is what is below Lambda's subsegments: the
+// deepest fault and the longest subsegment are found there, whatever
+// Lambda's subsegments carry.
+func TestTriageLooksThroughLambdaRuntimeSubsegments(t *testing.T) {
+	const coldStart = "1-6b0f28a0-22cc7e8d6c2dba7b5ad5b175" // fault, with Initialization
+	tests := []struct {
+		name    string
+		edit    func(t *testing.T, fn *Document)
+		fault   string // "" for none
+		longest string
+		sdk     bool // the X-Ray SDK recorded in the function
+	}{
+		{"as recorded", func(*testing.T, *Document) {}, "hangingException", "hangingException", true},
+		{"Invocation not flagged", func(t *testing.T, fn *Document) {
+			inv := runtimeSub(t, fn, "Invocation")
+			inv.Fault, inv.Cause = false, nil
+		}, "hangingException", "hangingException", true},
+		{"a cold start longer than the fault", func(t *testing.T, fn *Document) {
+			runtimeSub(t, fn, "Initialization").StartTime -= 3
+		}, "hangingException", "hangingException", true},
+		{"stage 1: Lambda's subsegments only", func(t *testing.T, fn *Document) {
+			runtimeSub(t, fn, "Invocation").Subsegments = nil
+		}, "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fn := functionSegment(t, "traces-lambda-runtime.json", coldStart)
+			tt.edit(t, &fn)
+			name := func(d *Document) string {
+				if d == nil {
+					return ""
+				}
+				return d.Name
+			}
+			if got := name(deepestFault(&fn)); got != tt.fault {
+				t.Errorf("deepest fault %q, want %q", got, tt.fault)
+			}
+			if got := name(longestSubsegment(&fn)); got != tt.longest {
+				t.Errorf("longest subsegment %q, want %q", got, tt.longest)
+			}
+			if got := sdkInFunction(&TraceDocs{Segments: []Document{fn}}); got != tt.sdk {
+				t.Errorf("X-Ray SDK in the function: %v, want %v", got, tt.sdk)
+			}
+		})
+	}
+}
+
+// serveWithout serves a capture without the traces ids.
+func serveWithout(t *testing.T, fixture string, ids ...string) *httptest.Server {
+	t.Helper()
+	s := NewStore(0)
+	for i, d := range fixtureDocs(t, fixture) {
+		doc, err := ParseDocument(d)
+		if err != nil {
+			t.Fatalf("%s line %d: %v", fixture, i+1, err)
+		}
+		if slices.Contains(ids, doc.TraceID) {
+			continue
+		}
+		if err := s.Add(d); err != nil {
+			t.Fatalf("%s line %d: %v", fixture, i+1, err)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle(APIPrefix, Handler(s))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// With every request through the node failing there is nothing to compare
+// with: the report says so instead of a good latency of 0.
+func TestTriageHowSlow(t *testing.T) {
+	good := []string{"1-6b0f28a3-0cb92821679280557c9a7486", "1-6b0f28a3-23490a0cbe6d0753b2123b7b", "1-6b0f28a2-fce7446e840c54ff95e1a29f"}
+	tests := []struct {
+		name    string
+		without []string
+		want    string
+		wantNot []string
+	}{
+		{"good requests to compare", nil,
+			"How slow      failing p50 1.001s p99 1.002s; good p50 20ms p99 119ms; failing/good 50.1x at p50, 8.4x at p99\n", nil},
+		{"every request fails", good,
+			"How slow      failing p50 1.001s p99 1.002s; no good requests to compare\n", []string{"good p50", "0.0ms", "failing/good"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, err := NewLocalSource(serveWithout(t, "stage3.jsonl", tt.without...).URL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := Triage(context.Background(), src, time.Time{}, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := r.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), tt.want) {
+				t.Errorf("report lacks %q:\n%s", tt.want, b.String())
+			}
+			for _, no := range tt.wantNot {
+				if strings.Contains(b.String(), no) {
+					t.Errorf("report says %q:\n%s", no, b.String())
+				}
+			}
+		})
 	}
 }

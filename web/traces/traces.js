@@ -10,6 +10,10 @@
 //                                  400 {"error": "filter: ..."} for a bad filter
 //   GET api/traces?id=ID           BatchGetTraces body (Segments[].Document is
 //                                  the segment document as a JSON string)
+//   GET api/slow                   the "Slow" quick filter the data calls for:
+//                                  {"threshold": seconds, "label": "800ms",
+//                                  "filterExpression": "responsetime > 0.8"}
+//                                  (threshold 0 while the store is empty)
 //
 // URL parameters (deep links; the page keeps the address bar up to date, so
 // a copied address reopens the same view):
@@ -44,8 +48,12 @@
 //       data-from-type, data-to-type, data-requests, data-health, data-avg;
 //       its label is [data-edge-label="FROM->TO"]
 //   #histogram svg [data-bin-start][data-bin-end][data-count]   bars (seconds)
-//   #filter, #filter-form, [data-quick="all|faults|errors|slow"] (aria-pressed),
+//   #filter, #filter-form, [data-quick="all|faults|errors|slow"] (aria-pressed;
+//       the slow one's data-expression and label follow api/slow, and it is
+//       disabled while there is nothing to go by),
 //   #filter-error   the server's message for a bad filter (hidden otherwise)
+//   #trace-list[data-filter]   the filter expression the listed rows answer
+//       ("" for all); absent while the rows of a new filter are on their way
 //   #trace-list [data-trace-id]   one <tr> per trace, newest first, with
 //       data-status (HTTP status, "" without one), data-fault, data-error,
 //       data-throttle ("true" | "false"), aria-selected="true" when open;
@@ -439,6 +447,7 @@
     paused: params.get("paused") === "1",
     graph: null, graphText: null,
     summaries: null, summariesText: null, summariesFilter: null,
+    slow: null, // api/slow: the threshold of the Slow button and of the slow response times
     filterError: "",
     apiError: "",
     loaded: false,
@@ -488,8 +497,10 @@
     state.inFlight = true;
     const filter = state.filter;
     try {
-      const [graphRes, sumRes] = await Promise.all([getJSON("api/graph"), getJSON(summariesPath(filter))]);
+      const [graphRes, sumRes, slowRes] = await Promise.all([getJSON("api/graph"), getJSON(summariesPath(filter)), getJSON("api/slow")]);
       if (seq !== state.seq) return;
+      // The Slow button is a convenience: without its answer the page works on.
+      if (slowRes.ok && slowRes.body && typeof slowRes.body === "object") state.slow = slowRes.body;
       if (!graphRes.ok || !graphRes.body || typeof graphRes.body !== "object") throw new ApiError(answerError(graphRes));
       if (sumRes.status === 400 && filter) {
         state.filterError = (sumRes.body && (sumRes.body.error || sumRes.body.message)) || sumRes.text || "the filter was rejected";
@@ -1263,8 +1274,9 @@
       if (document.activeElement !== input || input.value.trim() === state.filter) input.value = state.filter;
       shownFilter = state.filter;
     }
+    renderSlowButton();
     for (const b of document.querySelectorAll("[data-quick]")) {
-      b.setAttribute("aria-pressed", b.dataset.expression === state.filter ? "true" : "false");
+      b.setAttribute("aria-pressed", !b.disabled && b.dataset.expression === state.filter ? "true" : "false");
     }
     const box = $("filter-error");
     if (state.filterError) {
@@ -1275,6 +1287,29 @@
       box.hidden = true;
       box.textContent = "";
       input.removeAttribute("aria-invalid");
+    }
+  }
+
+  // slowThreshold is the response time (seconds) above which a trace is slow,
+  // as the server works it out from the data; 0 when unknown.
+  function slowThreshold() {
+    return state.slow && num(state.slow.threshold) > 0 ? num(state.slow.threshold) : 0;
+  }
+
+  function renderSlowButton() {
+    const b = document.querySelector('[data-quick="slow"]');
+    if (!b) return;
+    const threshold = slowThreshold();
+    if (threshold > 0 && state.slow.filterExpression) {
+      b.dataset.expression = String(state.slow.filterExpression);
+      b.textContent = "Slow > " + String(state.slow.label || fmtSeconds(threshold));
+      b.title = "Traces slower than 80 % of the slowest response time held: " + b.dataset.expression;
+      b.disabled = false;
+    } else {
+      b.dataset.expression = "";
+      b.textContent = "Slow";
+      b.title = "No traces yet to tell slow from fast";
+      b.disabled = true;
     }
   }
 
@@ -1294,7 +1329,12 @@
     const all = summaryList();
     const { list, scoped, name, type, unsupported } = narrowed(all);
     const sorted = [...list].sort((a, b) => num(b.StartTime) - num(a.StartTime));
-    const sig = state.summariesText + "|" + state.filter + "|" + state.filterError + "|" + JSON.stringify(state.nodeWanted) + "|" + state.traceId + "|" + state.loaded + "|" + (state.graphText || "").length + "|" + !!state.apiError;
+    // data-filter: the filter the listed rows answer, absent while a new
+    // filter's rows are on their way (or the filter was rejected).
+    const table = $("trace-list");
+    if (state.loaded && !state.filterError && state.summariesText !== null && state.summariesFilter === state.filter) table.dataset.filter = state.filter;
+    else delete table.dataset.filter;
+    const sig = state.summariesText + "|" + state.filter + "|" + state.filterError + "|" + JSON.stringify(state.nodeWanted) + "|" + state.traceId + "|" + state.loaded + "|" + (state.graphText || "").length + "|" + !!state.apiError + "|" + slowThreshold();
     if (sig === listSig) return;
     listSig = sig;
     const keep = focusKey();
@@ -1379,7 +1419,7 @@
       el("td", { class: "col-id" }, idButton),
       el("td", { class: "col-req" }, request, cause ? el("span", { class: "cause-line " + (t.HasFault ? "fault" : "error"), title: cause }, cause) : null),
       el("td", { class: "col-status" }, status ? el("span", { class: "status " + statusClass(status) }, String(status)) : el("span", { class: "status none" }, "–"), flags),
-      el("td", { class: "col-rt" + (rt >= 4 ? " slow" : "") }, fmtSeconds(rt))
+      el("td", { class: "col-rt" + (slowThreshold() > 0 && rt > slowThreshold() ? " slow" : "") }, fmtSeconds(rt))
     );
     tr.addEventListener("click", (event) => {
       if (event.target.closest("a")) return;
@@ -1691,6 +1731,7 @@
   });
   for (const button of document.querySelectorAll("[data-quick]")) {
     button.addEventListener("click", () => {
+      if (button.disabled) return;
       $("filter").value = button.dataset.expression;
       setFilter(button.dataset.expression);
     });

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -49,6 +48,7 @@ type Services struct {
 	DynamoDBEndpoint, GoAWSEndpoint string
 
 	mu      sync.Mutex
+	goaws   goaws.Config // its Resources grow with KeepResources
 	specs   [2]proc.Spec
 	procs   [2]*proc.Process
 	stopped [2]bool // stopped on purpose: not a death to report
@@ -67,7 +67,12 @@ func StartServices(ctx context.Context, c ServicesConfig) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	goawsBin, err := goaws.Binary(ctx, c.Root)
+	buildDir := filepath.Join(c.Root, BuildDir)
+	launcher, err := dynamodblocal.Launcher(ctx, java, jar, buildDir)
+	if err != nil {
+		return nil, err
+	}
+	goawsBin, err := goaws.Binary(ctx, c.Root, buildDir)
 	if err != nil {
 		return nil, err
 	}
@@ -103,10 +108,11 @@ func StartServices(ctx context.Context, c ServicesConfig) (*Services, error) {
 	s := &Services{
 		DynamoDBEndpoint: dynamodblocal.Endpoint(ddbPort),
 		GoAWSEndpoint:    goaws.Endpoint(goawsPort),
+		goaws:            gc,
 		died:             make(chan error, 8),
 	}
 	s.specs[DynamoDBLocal] = dynamodblocal.Spec(dynamodblocal.Config{
-		Java: java, Jar: jar, LibDir: libDir, Port: ddbPort, DataDir: dataDir,
+		Java: java, Jar: jar, LibDir: libDir, Launcher: launcher, Port: ddbPort, DataDir: dataDir,
 		LogPath: filepath.Join(logDir, "dynamodb-local.log"),
 	})
 	s.specs[GoAWS] = goaws.Spec(gc)
@@ -150,6 +156,24 @@ func (s *Services) StartService(ctx context.Context, which Service) error {
 	return nil
 }
 
+// KeepResources adds topics, queues and subscriptions to GoAWS's
+// configuration, so that GoAWS has them again from the moment it accepts
+// requests after a restart (an outage test), as SNS and SQS keep them
+// through an outage. GoAWS keeps them in memory only; made again through
+// its API after the restart, a topic could take a publish before its
+// subscription existed, and the message would reach no one.
+func (s *Services) KeepResources(r goaws.Resources) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.goaws
+	c.Resources = c.Resources.Add(r)
+	if err := goaws.WriteConfig(c); err != nil {
+		return err
+	}
+	s.goaws = c
+	return nil
+}
+
 // StopService stops one service, which is then not reported as died.
 func (s *Services) StopService(which Service) error {
 	s.mu.Lock()
@@ -162,12 +186,17 @@ func (s *Services) StopService(which Service) error {
 	return p.Stop(10 * time.Second)
 }
 
+// BuildDir, under the module root, holds what the services are built
+// into: the GoAWS binary and DynamoDB Local's launcher. It is shared by
+// every state folder (each test has its own), so each is built once.
+const BuildDir = ".local/build"
+
 // port is the requested port if it is free, or a free one for 0.
 func port(requested int, which Port) (int, error) {
 	if requested == 0 {
 		return proc.FreePort()
 	}
-	addr := ":" + strconv.Itoa(requested)
+	addr := proc.Addr(requested)
 	if requested < 0 || requested > 65535 {
 		return 0, &PortError{Port: which, Addr: addr, Err: errors.New("not a port")}
 	}

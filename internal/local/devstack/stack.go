@@ -86,9 +86,8 @@ type Stack struct {
 	endpoint  string
 	xrayAddr  string
 
-	createResources func(context.Context) (provision.Resources, error)
-	tracer          *xraylocal.Emitter
-	traces          *traces.Store
+	tracer *xraylocal.Emitter
+	traces *traces.Store
 
 	outMu  sync.Mutex
 	cancel context.CancelFunc
@@ -109,7 +108,6 @@ func (cfg Config) withDefaults() (Config, error) {
 	if err := contract.CheckOrigin(cfg.AllowedOrigin); err != nil {
 		return cfg, fmt.Errorf("AllowedOrigin: %w", err)
 	}
-	cfg.NamePrefix = cmp.Or(cfg.NamePrefix, DefaultNamePrefix)
 	if cfg.FailureDir == "" {
 		return cfg, errors.New("FailureDir: required (the failure store's folder; Up puts it in the state folder)")
 	}
@@ -128,6 +126,11 @@ func (cfg Config) withDefaults() (Config, error) {
 // DefaultNamePrefix starts every local resource name.
 const DefaultNamePrefix = "mysfits-questions"
 
+// Names are the names of the stack's resources and functions.
+func (cfg Config) Names() provision.Names {
+	return provision.NamesFor(cmp.Or(cfg.NamePrefix, DefaultNamePrefix))
+}
+
 // Functions are the environment and timeout of the post and process
 // functions on res: the component's, from the same contract functions.
 func (cfg Config) Functions(res provision.Resources) (post, process contract.Function[string]) {
@@ -143,15 +146,12 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{cfg: cfg, names: provision.NamesFor(cfg.NamePrefix), errs: make(chan error, 4), traces: traces.NewStore(cfg.TraceLimit)}
+	s := &Stack{cfg: cfg, names: cfg.Names(), errs: make(chan error, 4), traces: traces.NewStore(cfg.TraceLimit)}
 
 	ddbCfg := AWSConfig(cfg.DynamoDBEndpoint)
 	goawsCfg := AWSConfig(cfg.GoAWSEndpoint)
 	queues := &goaws.Client{Endpoint: cfg.GoAWSEndpoint}
-	s.createResources = func(ctx context.Context) (provision.Resources, error) {
-		return provision.Create(ctx, dynamodb.NewFromConfig(ddbCfg), sns.NewFromConfig(goawsCfg), queues, s.names)
-	}
-	res, err := s.createResources(ctx)
+	res, err := provision.Create(ctx, dynamodb.NewFromConfig(ddbCfg), sns.NewFromConfig(goawsCfg), queues, s.names)
 	if err != nil {
 		return nil, fmt.Errorf("creating the resources: %w", err)
 	}
@@ -293,7 +293,7 @@ func (s *Stack) routes(api http.Handler) http.Handler {
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = json.NewEncoder(w).Encode(map[string]string{"questionsApiEndpoint": s.endpoint})
+		_ = json.NewEncoder(w).Encode(map[string]string{contract.OutputAPIEndpoint: s.endpoint})
 	})
 	if s.cfg.WebDir != "" {
 		mux.Handle("/", http.FileServer(http.Dir(s.cfg.WebDir)))
@@ -411,20 +411,6 @@ func (s *Stack) Close() error {
 		s.tracer.Close()
 	}
 	return err
-}
-
-// Reprovision creates the resources again where they are missing: GoAWS
-// keeps topics and queues in memory, so after it restarts (an outage test)
-// they must be made again. Names, and so ARNs and URLs, stay the same.
-func (s *Stack) Reprovision(ctx context.Context) error {
-	res, err := s.createResources(ctx)
-	if err != nil {
-		return fmt.Errorf("recreating the resources: %w", err)
-	}
-	if res != s.resources {
-		return fmt.Errorf("recreated resources %+v differ from the running ones %+v", res, s.resources)
-	}
-	return nil
 }
 
 // FailureStore is the failure store's folder.

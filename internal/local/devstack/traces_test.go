@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,37 @@ func TestStage3Triage(t *testing.T) {
 		}
 		if !strings.Contains(message, tracing.HangingSubsegment) {
 			t.Errorf("the hangingException bar's detail says %q, want its exception message", message)
+		}
+
+		// The Slow quick filter follows the data, so with this faultDelay it
+		// lists the faulted requests and nothing else (a fixed 4 s found none).
+		type slowList struct {
+			Label, Expression string
+			Rows              int
+		}
+		listed := fmt.Sprintf(`(() => {
+			const b = document.querySelector('[data-quick="slow"]');
+			const rows = [...document.querySelectorAll("#trace-list [data-trace-id]")];
+			const shown = document.getElementById("trace-list").dataset.filter;
+			return b.getAttribute("aria-pressed") === "true" && shown === b.dataset.expression &&
+				rows.length === %d && rows.every((r) => r.dataset.status === "502")
+				? {label: b.textContent, expression: b.dataset.expression, rows: rows.length} : null;
+		})()`, posted)
+		if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-quick="slow"]:not([disabled])`))); err != nil {
+			t.Fatalf("pressing Slow: %v", err)
+		}
+		slow, err := chromedp.Run(tab, chromedp.Poll[slowList](listed, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(15*time.Second)))
+		shot = saveScreenshot(t, tab, "trace-console-slow.png")
+		if err != nil {
+			now, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('[data-quick="slow"]').outerHTML + " " +
+				document.querySelectorAll("#trace-list [data-trace-id]").length + " rows"`))
+			t.Fatalf("Slow did not list the %d faulted requests (screenshot %s): %v; the page shows %s", posted, shot, err, now)
+		}
+		t.Logf("Slow: %q (%s)", slow.Label, slow.Expression)
+		// The threshold sits under the fault delay, whatever a cold start
+		// adds to one of the faulted requests.
+		if v, err := strconv.ParseFloat(strings.TrimPrefix(slow.Expression, "responsetime > "), 64); err != nil || v >= delay.Seconds() {
+			t.Errorf("Slow filters %q, want responsetime above a threshold under the fault delay %s", slow.Expression, delay)
 		}
 	})
 }

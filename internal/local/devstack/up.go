@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/mysfits/mysfits-questions/internal/local/proc"
 )
 
 // Port names a port of the local stack, so a command can say which of its
@@ -37,7 +39,11 @@ const (
 )
 
 // LocalEndpoint is http://127.0.0.1:port, how the stack's services are reached.
-func LocalEndpoint(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
+func LocalEndpoint(port int) string { return proc.Endpoint(port) }
+
+// LoopbackAddr is 127.0.0.1:port, where the API and the X-Ray daemon
+// listen, as DynamoDB Local and GoAWS do: reachable from this machine only.
+func LoopbackAddr(port int) string { return proc.Addr(port) }
 
 func (p Port) String() string {
 	switch p {
@@ -176,6 +182,10 @@ func Up(ctx context.Context, c UpConfig) (_ *Deployment, err error) {
 		}
 		d.closers = append(d.closers, d.Services.Stop)
 		d.died = d.Services.Died()
+	}
+	// Before the stack makes them: from then on a restarted GoAWS has them.
+	if err := d.Services.KeepResources(cfg.Names().Messaging()); err != nil {
+		return nil, err
 	}
 	cfg.DynamoDBEndpoint, cfg.GoAWSEndpoint = d.Services.DynamoDBEndpoint, d.Services.GoAWSEndpoint
 	if d.Stack, err = Start(ctx, cfg); err != nil {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mysfits/mysfits-questions/internal/local/proc"
 )
 
 func TestParseJavaMajor(t *testing.T) {
@@ -59,5 +61,37 @@ func TestSpecRunsInMemoryUnlessGivenAFolder(t *testing.T) {
 	c.DataDir = "/data"
 	if args := Spec(c).Args; slices.Contains(args, "-inMemory") || !slices.Contains(args, "/data") {
 		t.Errorf("args %v, want -dbPath /data", args)
+	}
+}
+
+// The jar listens on every interface: Spec runs it through the launcher,
+// which binds it to loopback, with the jar's own flags after the address.
+func TestSpecRunsTheJarOnLoopback(t *testing.T) {
+	c := Config{Java: "java", Jar: "/x/DynamoDBLocal.jar", LibDir: "/x/lib", Launcher: "/cache/launcher", Port: 8123}
+	args := Spec(c).Args
+	if slices.Contains(args, "-jar") {
+		t.Errorf("args %v run the jar's own main, which listens on every interface", args)
+	}
+	i := slices.Index(args, launcherClass)
+	if i < 0 || i+1 >= len(args) || args[i+1] != proc.Loopback {
+		t.Errorf("args %v, want %s %s", args, launcherClass, proc.Loopback)
+	}
+	if cp := slices.Index(args, "-cp"); cp < 0 || args[cp+1] != "/x/DynamoDBLocal.jar"+string(os.PathListSeparator)+"/cache/launcher" {
+		t.Errorf("args %v, want the jar and the launcher on the class path", args)
+	}
+}
+
+// A Java runtime that cannot compile the launcher is refused with what to
+// install, rather than running DynamoDB Local open to the network.
+func TestJavaWithoutCompilerIsRefused(t *testing.T) {
+	if err := checkJava("/jre/bin/java", 17, true); err != nil {
+		t.Errorf("Java 17 with %s: %v", compilerModule, err)
+	}
+	err := checkJava("/jre/bin/java", 17, false)
+	if err == nil || !strings.Contains(err.Error(), compilerModule) || !strings.Contains(err.Error(), "JDK") {
+		t.Errorf("Java 17 without %s = %v, want an error naming the module and a JDK to install", compilerModule, err)
+	}
+	if err := checkJava("/old/bin/java", 11, true); err == nil || !strings.Contains(err.Error(), "Java 11") {
+		t.Errorf("Java 11 = %v, want an error naming the release", err)
 	}
 }

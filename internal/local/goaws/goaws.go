@@ -13,8 +13,13 @@
 //     (http://us-east-1.127.0.0.1:4100/...), which does not resolve: calls
 //     go to the endpoint and name the queue by its URL's last segment, which
 //     is all GoAWS reads;
-//   - it listens on all interfaces, not only loopback;
-//   - topics, queues and messages live in memory only.
+//   - its own main listens on every interface ("0.0.0.0:"+Port) whatever
+//     its configuration's Host says, so anyone on the network could read
+//     the inbox: the stack runs Command (./loopback) instead, GoAWS's own
+//     configuration loading, router and handlers served on Host only;
+//   - topics, queues and messages live in memory only: after a restart it
+//     has the topics, queues and subscriptions its configuration lists
+//     (Resources), which it creates before it listens; messages are gone.
 package goaws
 
 import (
@@ -23,35 +28,47 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/Admiral-Piett/goaws/app"
+	"github.com/ghodss/yaml"
 
 	"github.com/mysfits/mysfits-questions/internal/local/proc"
 )
 
-// Package is the Go tool declared in go.mod (`tool` directive).
-const Package = "github.com/Admiral-Piett/goaws/app/cmd"
+// Command is GoAWS served on its configuration's Host (see ./loopback),
+// built from the module cache with the go command.
+const Command = "github.com/mysfits/mysfits-questions/internal/local/goaws/loopback"
 
-// Binary builds GoAWS from the module cache if needed and returns its path,
-// without running it: `go tool -n` prints the command it would run.
-func Binary(ctx context.Context, moduleRoot string) (string, error) {
+// Binary builds Command into binDir (a copy out of Go's build cache when
+// nothing changed) and returns its path. The build goes to a new file
+// renamed over the old one: go build would write into the existing file,
+// which fails ("text file busy") while another local stack (a test package
+// running in parallel) runs it.
+func Binary(ctx context.Context, moduleRoot, binDir string) (string, error) {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		return "", fmt.Errorf("GoAWS is built with the go command, which is not on PATH: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, goCmd, "tool", "-n", Package)
-	cmd.Dir = moduleRoot
-	out, err := cmd.Output()
-	if err != nil {
-		detail := err.Error()
-		if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
-			detail = strings.TrimSpace(string(ee.Stderr))
-		}
-		return "", fmt.Errorf("GoAWS is not available (go tool -n %s: %s): run `make setup`", Package, detail)
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return "", fmt.Errorf("GoAWS binary folder: %w", err)
 	}
-	bin := strings.TrimSpace(string(out))
-	if st, err := os.Stat(bin); err != nil || st.IsDir() {
-		return "", fmt.Errorf("GoAWS binary %q not found after go tool -n: run `make setup`", bin)
+	tmp, err := os.MkdirTemp(binDir, "goaws-build-")
+	if err != nil {
+		return "", fmt.Errorf("GoAWS binary folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	built := filepath.Join(tmp, "goaws")
+	cmd := exec.CommandContext(ctx, goCmd, "build", "-o", built, Command)
+	cmd.Dir = moduleRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building GoAWS (go build %s: %w: %s): run `make setup`", Command, err, strings.TrimSpace(string(out)))
+	}
+	bin := filepath.Join(binDir, "goaws")
+	if err := os.Rename(built, bin); err != nil {
+		return "", fmt.Errorf("installing GoAWS: %w", err)
 	}
 	return bin, nil
 }
@@ -64,39 +81,110 @@ type Config struct {
 	AccountID  string
 	ConfigPath string // written by Spec's caller with WriteConfig
 	LogPath    string
+	// Resources are created at start, before GoAWS listens.
+	Resources Resources
 }
 
-// WriteConfig writes the YAML GoAWS reads: one environment "Local" with the
-// port, region and account. Topics and queues are created through the API,
-// the same way for every run.
+// Resources are topics and queues, by name.
+type Resources struct {
+	Queues []string
+	Topics []Topic
+}
+
+// Topic is a topic and its SQS subscriptions.
+type Topic struct {
+	Name          string
+	Subscriptions []Subscription
+}
+
+// Subscription delivers a topic's messages to a queue: with Raw off, the
+// SNS envelope (with the subject), what an e-mail subscriber sees.
+type Subscription struct {
+	Queue string
+	Raw   bool
+}
+
+// Add returns r with what more holds and r does not: queues and topics by
+// name, subscriptions by queue, as GoAWS itself treats them as the same.
+func (r Resources) Add(more Resources) Resources {
+	out := Resources{Queues: slices.Clone(r.Queues), Topics: slices.Clone(r.Topics)}
+	for _, q := range more.Queues {
+		if !slices.Contains(out.Queues, q) {
+			out.Queues = append(out.Queues, q)
+		}
+	}
+	for _, t := range more.Topics {
+		i := slices.IndexFunc(out.Topics, func(o Topic) bool { return o.Name == t.Name })
+		if i < 0 {
+			out.Topics = append(out.Topics, Topic{Name: t.Name})
+			i = len(out.Topics) - 1
+		}
+		subs := slices.Clone(out.Topics[i].Subscriptions)
+		for _, s := range t.Subscriptions {
+			if !slices.ContainsFunc(subs, func(o Subscription) bool { return o.Queue == s.Queue }) {
+				subs = append(subs, s)
+			}
+		}
+		out.Topics[i].Subscriptions = subs
+	}
+	return out
+}
+
+// WriteConfig writes the configuration GoAWS reads, in its own schema
+// (app.Environment) and YAML library: one environment "Local" with Host
+// (proc.Loopback, where Command listens), the port, region and account,
+// and the resources. The file is replaced whole, so a GoAWS starting while
+// it is rewritten reads the old or the new one.
 func WriteConfig(c Config) error {
-	yaml := fmt.Sprintf(`Local:
-  Host: 127.0.0.1
-  Port: %d
-  Region: %s
-  AccountId: "%s"
-  LogToFile: false
-  EnableDuplicates: false
-  QueueAttributeDefaults:
-    VisibilityTimeout: 30
-    ReceiveMessageWaitTimeSeconds: 0
-    MaximumMessageSize: 262144
-`, c.Port, c.Region, c.AccountID)
-	if err := os.MkdirAll(filepath.Dir(c.ConfigPath), 0o755); err != nil {
+	env := app.Environment{
+		Host: proc.Loopback, Port: strconv.Itoa(c.Port), Region: c.Region, AccountID: c.AccountID,
+		QueueAttributeDefaults: app.EnvQueueAttributes{VisibilityTimeout: 30, MaximumMessageSize: 262144},
+	}
+	for _, q := range c.Resources.Queues {
+		env.Queues = append(env.Queues, app.EnvQueue{Name: q})
+	}
+	for _, t := range c.Resources.Topics {
+		et := app.EnvTopic{Name: t.Name}
+		for _, s := range t.Subscriptions {
+			et.Subscriptions = append(et.Subscriptions, app.EnvSubsciption{QueueName: s.Queue, Raw: s.Raw})
+		}
+		env.Topics = append(env.Topics, et)
+	}
+	b, err := yaml.Marshal(map[string]app.Environment{Environment: env})
+	if err != nil {
+		return fmt.Errorf("GoAWS configuration: %w", err)
+	}
+	dir := filepath.Dir(c.ConfigPath)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("GoAWS configuration folder: %w", err)
 	}
-	if err := os.WriteFile(c.ConfigPath, []byte(yaml), 0o644); err != nil {
+	f, err := os.CreateTemp(dir, ".goaws-*.yaml")
+	if err != nil {
+		return fmt.Errorf("writing the GoAWS configuration: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the GoAWS configuration: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing the GoAWS configuration: %w", err)
+	}
+	if err := os.Rename(f.Name(), c.ConfigPath); err != nil {
 		return fmt.Errorf("writing the GoAWS configuration: %w", err)
 	}
 	return nil
 }
+
+// Environment is the configuration's environment the stack runs.
+const Environment = "Local"
 
 // Spec is the child process.
 func Spec(c Config) proc.Spec {
 	return proc.Spec{
 		Name:    "GoAWS",
 		Path:    c.Binary,
-		Args:    []string{"-config", c.ConfigPath, "Local"},
+		Args:    []string{"-config", c.ConfigPath, Environment},
 		Dir:     filepath.Dir(c.ConfigPath),
 		LogPath: c.LogPath,
 		Stdout:  proc.LevelFilter("warning", "error", "fatal", "panic"),
@@ -105,4 +193,4 @@ func Spec(c Config) proc.Spec {
 }
 
 // Endpoint is the URL clients use, for SNS and SQS alike.
-func Endpoint(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
+func Endpoint(port int) string { return proc.Endpoint(port) }

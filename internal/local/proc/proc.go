@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -198,19 +199,37 @@ func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
 
-// CheckPortFree fails when port is taken on any interface, where the
-// children listen.
+// Loopback is the one address every service of the local stack listens
+// on (DynamoDB Local, GoAWS, the API, the X-Ray daemon): it holds e-mail
+// addresses and questions, so only this machine may reach it.
+const Loopback = "127.0.0.1"
+
+// Addr is Loopback:port, where a service of the local stack listens.
+func Addr(port int) string { return net.JoinHostPort(Loopback, strconv.Itoa(port)) }
+
+// Endpoint is the URL of a local HTTP service on port.
+func Endpoint(port int) string { return "http://" + Addr(port) }
+
+// CheckPortFree fails when port is taken on Loopback, where the children
+// listen, or on every interface: on macOS a listener on Loopback would
+// quietly take the loopback connections of another program's wildcard
+// listener, where Linux refuses the bind.
 func CheckPortFree(port int) error {
-	l, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
-	if err != nil {
-		return fmt.Errorf("in use: %w", err)
+	for _, addr := range []string{":" + strconv.Itoa(port), Addr(port)} {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("in use: %w", err)
+		}
+		if err := l.Close(); err != nil {
+			return fmt.Errorf("checking %s: %w", addr, err)
+		}
 	}
-	return l.Close()
+	return nil
 }
 
-// FreePort asks the kernel for a free TCP port.
+// FreePort asks the kernel for a free TCP port on Loopback.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", ":0")
+	l, err := net.Listen("tcp", Addr(0))
 	if err != nil {
 		return 0, fmt.Errorf("finding a free port: %w", err)
 	}

@@ -113,15 +113,18 @@ func TestFailureAfterStart(t *testing.T) {
 }
 
 func TestCheckPortFree(t *testing.T) {
-	l, err := net.Listen("tcp", ":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	port := l.Addr().(*net.TCPAddr).Port
-	err = CheckPortFree(port)
-	if err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Errorf("CheckPortFree on a used port = %v, want an error saying it is in use", err)
+	// Taken on every interface, and on loopback only.
+	for _, addr := range []string{":0", Addr(0)} {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		err = CheckPortFree(port)
+		l.Close()
+		if err == nil || !strings.Contains(err.Error(), "in use") {
+			t.Errorf("CheckPortFree on a port used on %s = %v, want an error saying it is in use", addr, err)
+		}
 	}
 	free, err := FreePort()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/internal/local/goaws"
 )
 
 // Names of the local resources. On AWS Pulumi derives physical names from
@@ -36,6 +38,18 @@ func NamesFor(prefix string) Names {
 		PostFunction:    prefix + "-post",
 		ProcessFunction: prefix + "-process",
 		API:             prefix,
+	}
+}
+
+// Messaging is the topic, the administrator's inbox queue and the inbox's
+// subscription to the topic: what Create makes on GoAWS, and what GoAWS
+// creates by itself when it restarts (devstack.Services.KeepResources).
+// Raw delivery off: the inbox gets the SNS envelope with the subject, what
+// an e-mail subscriber sees.
+func (n Names) Messaging() goaws.Resources {
+	return goaws.Resources{
+		Queues: []string{n.Inbox},
+		Topics: []goaws.Topic{{Name: n.Topic, Subscriptions: []goaws.Subscription{{Queue: n.Inbox, Raw: false}}}},
 	}
 }
 
@@ -78,29 +92,38 @@ func Create(ctx context.Context, db Table, topics Topics, queues Queues, n Names
 	if r.TableARN, r.StreamARN, err = table(ctx, db, n.Table); err != nil {
 		return Resources{}, err
 	}
-	topic, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(n.Topic)})
-	if err != nil {
-		return Resources{}, fmt.Errorf("creating topic %s: %w", n.Topic, err)
+	queueURL, queueARN, topicARN := map[string]string{}, map[string]string{}, map[string]string{}
+	m := n.Messaging()
+	for _, q := range m.Queues {
+		if queueURL[q], err = queues.CreateQueue(ctx, q, nil); err != nil {
+			return Resources{}, err
+		}
+		if queueARN[q], err = queues.QueueARN(ctx, queueURL[q]); err != nil {
+			return Resources{}, err
+		}
 	}
-	r.TopicARN = aws.ToString(topic.TopicArn)
-
-	if r.InboxURL, err = queues.CreateQueue(ctx, n.Inbox, nil); err != nil {
-		return Resources{}, err
+	for _, t := range m.Topics {
+		topic, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(t.Name)})
+		if err != nil {
+			return Resources{}, fmt.Errorf("creating topic %s: %w", t.Name, err)
+		}
+		topicARN[t.Name] = aws.ToString(topic.TopicArn)
+		for _, sub := range t.Subscriptions {
+			// Subscribing what exists (GoAWS has it from its
+			// configuration) changes nothing: like SNS, GoAWS returns
+			// the existing subscription.
+			if _, err := topics.Subscribe(ctx, &sns.SubscribeInput{
+				TopicArn:              topic.TopicArn,
+				Protocol:              aws.String("sqs"),
+				Endpoint:              aws.String(queueARN[sub.Queue]),
+				Attributes:            map[string]string{"RawMessageDelivery": strconv.FormatBool(sub.Raw)},
+				ReturnSubscriptionArn: true,
+			}); err != nil {
+				return Resources{}, fmt.Errorf("subscribing queue %s to %s: %w", sub.Queue, t.Name, err)
+			}
+		}
 	}
-	if r.InboxARN, err = queues.QueueARN(ctx, r.InboxURL); err != nil {
-		return Resources{}, err
-	}
-	// Raw delivery off: the inbox gets the SNS envelope with the subject,
-	// what an e-mail subscriber sees.
-	if _, err := topics.Subscribe(ctx, &sns.SubscribeInput{
-		TopicArn:              topic.TopicArn,
-		Protocol:              aws.String("sqs"),
-		Endpoint:              aws.String(r.InboxARN),
-		Attributes:            map[string]string{"RawMessageDelivery": "false"},
-		ReturnSubscriptionArn: true,
-	}); err != nil {
-		return Resources{}, fmt.Errorf("subscribing the inbox to %s: %w", n.Topic, err)
-	}
+	r.TopicARN, r.InboxURL, r.InboxARN = topicARN[n.Topic], queueURL[n.Inbox], queueARN[n.Inbox]
 	return r, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mysfits/mysfits-questions/internal/traces"
 )
 
 // Trace is every document the daemon received for one trace id.
@@ -171,10 +173,11 @@ func (t Trace) Path() string {
 }
 
 // String is the one line the local stack prints per finished trace: id,
-// duration, status and what faulted. It carries names only, never data.
+// duration (as cmd/traces list prints it), status and what faulted. It
+// carries names only, never data.
 func (t Trace) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "trace %s  %s  ", t.ID, t.Duration().Round(time.Millisecond))
+	fmt.Fprintf(&b, "trace %s  %s  ", t.ID, traces.FormatSeconds(t.Duration().Seconds()))
 	if code := t.HTTPStatus(); code != 0 {
 		b.WriteString(strconv.Itoa(code) + " ")
 	}

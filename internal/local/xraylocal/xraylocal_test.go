@@ -171,6 +171,16 @@ func TestTraceLine(t *testing.T) {
 			"trace 1-x  300ms  502 fault  questions/prod > post > hangingException  faulted: hangingException"},
 		{"ok with an AWS call", Trace{ID: "1-x", Complete: true, Documents: []Segment{put, {Name: "post", ID: "c1", TraceID: "1-x", Origin: OriginLambdaFunction, StartTime: start, EndTime: start + 0.05}}},
 			"trace 1-x  50ms  ok  post > DynamoDB.PutItem"},
+		// Durations read as cmd/traces list prints them (traces.FormatSeconds).
+		{"sub-millisecond", Trace{ID: "1-x", Complete: true, Documents: []Segment{{Name: "questions/prod", ID: "a2", TraceID: "1-x",
+			Origin: OriginAPIGatewayStage, StartTime: start, EndTime: start + 0.000114, HTTP: &HTTP{Response: &HTTPResponse{Status: 200}}}}},
+			"trace 1-x  0.1ms  200 ok  questions/prod"},
+		{"a few milliseconds", Trace{ID: "1-x", Complete: true, Documents: []Segment{{Name: "process", ID: "c2", TraceID: "1-x",
+			Origin: OriginLambdaFunction, StartTime: start, EndTime: start + 0.005351}}},
+			"trace 1-x  5.4ms  ok  process"},
+		{"seconds", Trace{ID: "1-x", Complete: true, Documents: []Segment{{Name: "post", ID: "c3", TraceID: "1-x",
+			Origin: OriginLambdaFunction, StartTime: start, EndTime: start + 1.00225}}},
+			"trace 1-x  1.002s  ok  post"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

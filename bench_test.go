@@ -14,7 +14,7 @@ import (
 //   - prebuilt: the builds memoized, so only the program and the
 //     components run.
 //
-// `make bench` runs both and holds the first to the issue's 3 s target;
+// `make bench` runs both and holds the first to its target, 3 s warm;
 // no test asserts a speed.
 //
 //	go test . -run '^$' -bench ProgramOnMocks -benchtime 3x

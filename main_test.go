@@ -755,6 +755,22 @@ func TestCORSOriginAgrees(t *testing.T) {
 					t.Errorf("%s states origin %q, want %q", where, got, tt.want)
 				}
 			}
+			// Every answer carries the same CORS headers as the post
+			// function's (contract.CORSHeaders): a single origin varies
+			// by Origin, the wildcard does not.
+			wantVary := map[bool]string{true: "'Origin'", false: ""}[tt.want != contract.AnyOrigin]
+			varies := map[string]any{"preflight": pm.Field(preflight.Inputs, "responseParameters", "method.response.header.Vary")}
+			for _, g := range responses {
+				varies["gateway response "+pm.Str(t, g.Inputs, "responseType")] = pm.Field(g.Inputs, "responseParameters", "gatewayresponse.header.Vary")
+			}
+			for where, got := range varies {
+				if s, _ := got.(string); s != wantVary {
+					t.Errorf("%s: Vary = %v, want %q", where, got, wantVary)
+				}
+			}
+			if tt.want != contract.AnyOrigin && pm.Field(declared.Inputs, "responseParameters", "method.response.header.Vary") != true {
+				t.Error("the preflight method response does not declare Vary")
+			}
 		})
 	}
 }

@@ -314,19 +314,6 @@ func (g gatewayResponseShape) logicalSuffix() string {
 	return strings.ToLower(strings.ReplaceAll(g.Type, "_", "-"))
 }
 
-// corsHeaders are the CORS answer headers and their values.
-func corsHeaders(origin string, preflight bool) map[string]string {
-	h := map[string]string{
-		"Access-Control-Allow-Origin":  origin,
-		"Access-Control-Allow-Headers": contract.CORSAllowHeaders,
-		"Access-Control-Allow-Methods": contract.CORSAllowMethods,
-	}
-	if preflight {
-		h["Access-Control-Max-Age"] = contract.CORSMaxAge
-	}
-	return h
-}
-
 // headerParameters turns headers into API Gateway response parameters:
 // prefix + header name -> the value as a quoted static string.
 func headerParameters(prefix string, headers map[string]string) map[string]string {
@@ -357,7 +344,7 @@ func newAPIShape(origin string) (apiShape, error) {
 	if err != nil {
 		return apiShape{}, err
 	}
-	errorHeaders := headerParameters("gatewayresponse.header.", corsHeaders(origin, false))
+	errorHeaders := headerParameters("gatewayresponse.header.", contract.CORSHeaders(origin, false))
 	gatewayResponse := func(responseType, template string) gatewayResponseShape {
 		return gatewayResponseShape{
 			Type:       responseType,
@@ -382,7 +369,7 @@ func newAPIShape(origin string) (apiShape, error) {
 			IntegrationType:    "MOCK",
 			StatusCode:         strconv.Itoa(http.StatusOK),
 			RequestTemplates:   map[string]string{jsonContentType: string(mockRequest)},
-			ResponseParameters: headerParameters("method.response.header.", corsHeaders(origin, true)),
+			ResponseParameters: headerParameters("method.response.header.", contract.CORSHeaders(origin, true)),
 		},
 		GatewayResponses: []gatewayResponseShape{
 			gatewayResponse("DEFAULT_4XX", gatewayErrorTemplate),

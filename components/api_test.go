@@ -99,6 +99,7 @@ func TestAPIShapeCORS(t *testing.T) {
 		"method.response.header.Access-Control-Allow-Headers": "'" + contract.CORSAllowHeaders + "'",
 		"method.response.header.Access-Control-Allow-Methods": "'" + contract.CORSAllowMethods + "'",
 		"method.response.header.Access-Control-Max-Age":       "'" + contract.CORSMaxAge + "'",
+		"method.response.header.Vary":                         "'Origin'", // as the post function's answers
 	}
 	if len(s.Options.ResponseParameters) != len(wantPreflight) {
 		t.Errorf("preflight parameters = %v, want %v", s.Options.ResponseParameters, wantPreflight)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/modfile"
+
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // TestGoBuilderFromConsumerModule uses the component from another module,
@@ -76,7 +78,7 @@ func TestGoBuilderFromConsumerModule(t *testing.T) {
 	if err := json.Unmarshal(data, &got); err != nil {
 		t.Fatal(err)
 	}
-	for name, pkg := range map[string]string{"questions-post": PostQuestionPackage, "questions-process": ProcessStreamPackage} {
+	for name, pkg := range map[string]string{"questions-post": contract.PostFunctionPackage, "questions-process": contract.ProcessFunctionPackage} {
 		want, err := testBuilder.Build(ctx, pkg)
 		if err != nil {
 			t.Fatalf("building %s here: %v", pkg, err)

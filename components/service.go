@@ -20,14 +20,7 @@ import (
 // QuestionsServiceType is the component's type token.
 const QuestionsServiceType = "mysfits:questions:QuestionsService"
 
-// Packages of the two functions, relative to this module's root (ModulePath):
-// GoBuilder builds them from this module's source, also when another module
-// uses the component.
-const (
-	PostQuestionPackage   = contract.PostFunctionPackage
-	ProcessStreamPackage  = contract.ProcessFunctionPackage
-	reportBatchItemErrors = "ReportBatchItemFailures"
-)
+const reportBatchItemErrors = "ReportBatchItemFailures"
 
 // QuestionsServiceArgs configure the service.
 type QuestionsServiceArgs struct {
@@ -170,7 +163,7 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	processFn := contract.ProcessFunction(settings, pulumi.StringInput(topic.Arn), stringInput)
 
 	post, err := NewTracedGoFunction(ctx, name+"-post", &TracedGoFunctionArgs{
-		Package:          PostQuestionPackage,
+		Package:          contract.PostFunctionPackage,
 		Builder:          args.Builder,
 		Description:      "Stores a question posted to the Mythical Mysfits Contact Us form",
 		Environment:      pulumi.StringMap(postFn.Env),
@@ -185,7 +178,7 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	}
 
 	process, err := NewTracedGoFunction(ctx, name+"-process", &TracedGoFunctionArgs{
-		Package:          ProcessStreamPackage,
+		Package:          contract.ProcessFunctionPackage,
 		Builder:          args.Builder,
 		Description:      "Notifies the Mythical Mysfits administrator of new questions",
 		Environment:      pulumi.StringMap(processFn.Env),

@@ -39,7 +39,7 @@ func (s *QuestionsService) Annotate(a infer.Annotator) {
 		"function could not process, whole, so no question is lost after the stream's 24 hours (the redrive command "+
 		"notifies them).")
 	a.Describe(&s.FailureBucketArn, "ARN of the failure bucket.")
-	a.Describe(&s.OperationsTopicArn, "ARN of the SNS topic every operations alarm notifies; adminEmail is subscribed to it.")
+	a.Describe(&s.OperationsTopicArn, "ARN of the SNS topic every operations alarm notifies; alarmEmail (else adminEmail) is subscribed to it.")
 	a.Describe(&s.AlarmNames, "Names of the CloudWatch alarms, by key: "+alarmKeys()+".")
 	a.Describe(&s.XRayGroupName, "Name of the X-Ray group that selects this service's faulted traces.")
 	a.Describe(&s.XRayGroupArn, "ARN of the X-Ray group.")

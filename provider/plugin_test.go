@@ -16,6 +16,7 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/mysfits/mysfits-questions/components"
+	"github.com/mysfits/mysfits-questions/contract"
 	pm "github.com/mysfits/mysfits-questions/internal/pulumimock"
 	"github.com/mysfits/mysfits-questions/internal/testkit/plugintest"
 )
@@ -97,7 +98,7 @@ func TestPluginBinary(t *testing.T) {
 		t.Errorf("apiEndpoint = %v", endpoint)
 	}
 
-	for fn, pkg := range map[string]string{"questions-post": components.PostQuestionPackage, "questions-process": components.ProcessStreamPackage} {
+	for fn, pkg := range map[string]string{"questions-post": contract.PostFunctionPackage, "questions-process": contract.ProcessFunctionPackage} {
 		lambda := cloud.Get(t, "aws:lambda/function:Function", fn)
 		code, ok := lambda.Inputs["code"].(*archive.Archive)
 		if !ok || !strings.HasPrefix(code.Path, tmp) {

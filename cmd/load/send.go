@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/questions"
 )
 
@@ -140,7 +141,7 @@ func post(ctx context.Context, c *http.Client, endpoint string, r request) outco
 	if ctx.Err() != nil {
 		return o
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/questions", bytes.NewReader(r.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+contract.ResourcePath, bytes.NewReader(r.body))
 	if err != nil {
 		o.problem = err.Error()
 		return o

@@ -62,7 +62,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.snsPort, "sns-port", devstack.DefaultGoAWSPort, "port of GoAWS, for SNS and SQS (0 = a free port)")
 	fs.IntVar(&o.xrayPort, "xray-port", devstack.DefaultXRayPort, "UDP port of the X-Ray daemon (0 = a free port)")
 	fs.StringVar(&o.dataDir, "data-dir", "", "keep the table in this folder across runs (default: in memory)")
-	fs.StringVar(&o.stateDir, "state-dir", ".local", "folder for logs and generated configuration")
+	fs.StringVar(&o.stateDir, "state-dir", devstack.DefaultStateDir, "folder for logs and generated configuration")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: go run ./cmd/local [flags]   (or: make dev ARGS='--stage 2')")
 		fs.PrintDefaults()

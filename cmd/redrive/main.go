@@ -73,7 +73,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.BoolVar(&o.apply, "apply", false, "notify each failed question once and remove what was redriven (default: only list)")
 	fs.BoolVar(&o.aws, "aws", false, "redrive a deployed stack (default: the local stack of make dev)")
-	fs.StringVar(&o.stateDir, "state-dir", ".local", "local stack: its state folder (the failure store is its failures folder)")
+	fs.StringVar(&o.stateDir, "state-dir", devstack.DefaultStateDir, "local stack: its state folder (the failure store is its failures folder)")
 	fs.StringVar(&o.snsEndpoint, "sns-endpoint", devstack.LocalEndpoint(devstack.DefaultGoAWSPort), "local stack: GoAWS, for SNS")
 	fs.StringVar(&o.namePrefix, "name-prefix", devstack.DefaultNamePrefix, "local stack: its resource name prefix")
 	fs.StringVar(&o.region, "region", "", "--aws: the region (default: from the AWS configuration)")

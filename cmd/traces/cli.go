@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/xray"
 
+	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 	"github.com/mysfits/mysfits-questions/internal/traces"
 )
 
@@ -33,9 +34,10 @@ func defaultEnv() env {
 	return env{now: time.Now, httpClient: &http.Client{Timeout: 30 * time.Second}, tailInterval: 2 * time.Second}
 }
 
-const defaultLocal = "http://127.0.0.1:8080"
+// defaultLocal is where `make dev` serves, unless told otherwise.
+var defaultLocal = devstack.LocalEndpoint(devstack.DefaultHTTPPort)
 
-const usage = `Usage: go run ./cmd/traces <subcommand> [flags]
+var usage = `Usage: go run ./cmd/traces <subcommand> [flags]
 
 Flags go before or after the subcommand: traces --aws triage, traces triage --aws.
 

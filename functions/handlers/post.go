@@ -267,16 +267,9 @@ type created struct {
 // carries (a browser can only read an answer that has them) and logs its status.
 func (p *Post) reply(log *slog.Logger, status int, body any) events.APIGatewayProxyResponse {
 	origin := cmp.Or(p.AllowedOrigin, contract.AnyOrigin)
-	headers := map[string]string{
-		"Content-Type":                 "application/json",
-		"X-Content-Type-Options":       "nosniff",
-		"Access-Control-Allow-Origin":  origin,
-		"Access-Control-Allow-Headers": contract.CORSAllowHeaders,
-		"Access-Control-Allow-Methods": contract.CORSAllowMethods,
-	}
-	if origin != contract.AnyOrigin {
-		headers["Vary"] = "Origin" // caches must not serve one origin's answer to another
-	}
+	headers := contract.CORSHeaders(origin, false)
+	headers["Content-Type"] = "application/json"
+	headers["X-Content-Type-Options"] = "nosniff"
 	resp := events.APIGatewayProxyResponse{StatusCode: status, Headers: headers}
 	if body != nil {
 		b, err := json.Marshal(body)

@@ -30,7 +30,7 @@ import (
 	"github.com/mysfits/mysfits-questions/questions"
 )
 
-// minAPIRatio is the target: the local API at least 0.85 of raw
+// minAPIRatio is the target: the local API at least 0.85 of raw
 // PutItem's throughput.
 const minAPIRatio = 0.85
 

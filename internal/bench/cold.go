@@ -14,7 +14,7 @@ import (
 	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 )
 
-// The targets for the cold start.
+// The cold start's targets.
 const (
 	minSpeedupOverSeed = 50.0 // post's init at least 50x faster than the seed's Python init
 	maxFloorRatio      = 2.0  // within 2x of the bare bootstrap

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// maxProgramSeconds is the target for the program on mocks, warm.
+// maxProgramSeconds is the target for the program on mocks, warm: 3 s.
 const maxProgramSeconds = 3.0
 
 // deploy is item 5: the Pulumi program on mocks (a benchmark beside

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// maxStage2Ratio is the target: stage 2 at most 1.25x stage 1.
+// maxStage2Ratio is the target: a handler at stage 2 at most 1.25x stage 1.
 const maxStage2Ratio = 1.25
 
 // xrayFocus are the X-Ray SDK's own calls in a traced AWS call (the

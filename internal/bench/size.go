@@ -81,7 +81,7 @@ func (r *runner) builder(arch string) lambdabuild.GoBuilder {
 	return lambdabuild.GoBuilder{Dir: r.cfg.Root, TempDir: r.work, Arch: arch}
 }
 
-// maxZipBytes is the target for each function's zip.
+// maxZipBytes is the target for each function's zip: at most 6 MB.
 const maxZipBytes = 6e6
 
 // size is item 2: each function's zip against the floor's, and what the

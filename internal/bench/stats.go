@@ -92,8 +92,8 @@ func FormatSeconds(v float64) string {
 	}
 }
 
-// FormatBytes prints a size in decimal megabytes (zip sizes and the issue's
-// targets are in MB) or kilobytes.
+// FormatBytes prints a size in decimal megabytes (zip sizes and their
+// 6 MB target are in MB) or kilobytes.
 func FormatBytes(v float64) string {
 	switch {
 	case math.IsNaN(v):

@@ -1,6 +1,6 @@
 // Trace console of the local stack: service map, response-time histogram,
 // trace list and timeline, drawn from the X-Ray API shapes the stack serves
-// (see briefs/traces-http-api.md). Plain script: no build step, no library,
+// (internal/traces/handler.go serves them). Plain script: no build step, no library,
 // no network beyond the three endpoints below, so it works offline.
 //
 // Endpoints, relative to this page (so the page must be served at /traces/,

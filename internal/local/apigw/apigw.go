@@ -110,8 +110,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, requestID string, se
 	}
 	switch r.Method {
 	case http.MethodOptions:
-		a.corsHeaders(h)
-		h.Set("Access-Control-Max-Age", contract.CORSMaxAge)
+		a.corsHeaders(h, true)
 		h.Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		return http.StatusOK
@@ -234,12 +233,12 @@ func writeProxyResponse(w http.ResponseWriter, resp events.APIGatewayProxyRespon
 	return resp.StatusCode
 }
 
-// corsHeaders are the headers of the OPTIONS MOCK integration and of the
-// gateway responses.
-func (a *API) corsHeaders(h http.Header) {
-	h.Set("Access-Control-Allow-Origin", a.cfg.AllowedOrigin)
-	h.Set("Access-Control-Allow-Headers", contract.CORSAllowHeaders)
-	h.Set("Access-Control-Allow-Methods", contract.CORSAllowMethods)
+// corsHeaders are the headers of the OPTIONS MOCK integration (preflight)
+// and of the gateway responses: the deployed API's.
+func (a *API) corsHeaders(h http.Header, preflight bool) {
+	for name, value := range contract.CORSHeaders(a.cfg.AllowedOrigin, preflight) {
+		h.Set(name, value)
+	}
 }
 
 // gatewayErrorField is the field the component's DEFAULT_4XX and
@@ -251,7 +250,7 @@ const gatewayErrorField = "error"
 // gatewayError is an answer API Gateway writes itself (a gateway response),
 // with the CORS headers so a browser can read it.
 func (a *API) gatewayError(w http.ResponseWriter, status int, errorType, message string) int {
-	return gatewayErrorWith(w, status, errorType, message, a.corsHeaders)
+	return gatewayErrorWith(w, status, errorType, message, func(h http.Header) { a.corsHeaders(h, false) })
 }
 
 func gatewayErrorWith(w http.ResponseWriter, status int, errorType, message string, cors func(http.Header)) int {

@@ -239,10 +239,13 @@ func TestGatewayAnswers(t *testing.T) {
 			if resp.StatusCode != tc.wantStatus || string(body) != tc.wantBody {
 				t.Errorf("%s %s = %d %q, want %d %q", tc.method, tc.path, resp.StatusCode, body, tc.wantStatus, tc.wantBody)
 			}
+			// The post function's and the deployed API's headers
+			// (contract.CORSHeaders): a single origin varies by Origin.
 			want := map[string]string{
 				"Access-Control-Allow-Origin":  "https://www.mysfits.example",
 				"Access-Control-Allow-Methods": contract.CORSAllowMethods,
 				"Access-Control-Allow-Headers": contract.CORSAllowHeaders,
+				"Vary":                         "Origin",
 			}
 			if tc.method == http.MethodOptions {
 				want["Access-Control-Max-Age"] = contract.CORSMaxAge

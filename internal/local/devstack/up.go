@@ -30,6 +30,11 @@ const (
 	GoAWSPort                // GoAWS, SNS and SQS (TCP)
 )
 
+// DefaultStateDir is the local stack's state folder (logs, generated
+// configuration, the failure store), relative to the module root; the
+// commands that read it (make dev, redrive, load) default to it.
+const DefaultStateDir = ".local"
+
 // The ports `make dev` uses unless told otherwise.
 const (
 	DefaultHTTPPort     = 8080
@@ -127,7 +132,7 @@ func Up(ctx context.Context, c UpConfig) (_ *Deployment, err error) {
 		}
 	}
 	if sc.StateDir == "" {
-		sc.StateDir = ".local"
+		sc.StateDir = DefaultStateDir
 	}
 	if !filepath.IsAbs(sc.StateDir) {
 		sc.StateDir = filepath.Join(sc.Root, sc.StateDir)

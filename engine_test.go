@@ -361,25 +361,25 @@ func checkOutputs(t *testing.T, stack auto.Stack, state map[string]resourceState
 	api := state["questions-api"]
 	endpoint := fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", api.ID, "us-east-1", contract.StageName)
 	want := map[string]any{
-		"questionsApiEndpoint":          endpoint,
-		"questionsRestApiId":            api.ID,
-		"questionsAllowedOrigin":        origin,
-		"questionsTableName":            state["questions-table"].Outputs["name"],
-		"questionsTableArn":             state["questions-table"].Outputs["arn"],
-		"questionsTopicArn":             state["questions-topic"].Outputs["arn"],
-		"questionsTopicName":            state["questions-topic"].Outputs["name"],
-		"postQuestionFunctionName":      state["questions-post"].Outputs["name"],
-		"processQuestionsFunctionName":  state["questions-process"].Outputs["name"],
-		"deadLetterQueueUrl":            state["questions-dlq"].Outputs["url"],
-		"tracingStage":                  float64(stage),
-		"failureBucketName":             state["questions-failures"].Outputs["bucket"],
-		"operationsTopicArn":            state["questions-operations-topic"].Outputs["arn"],
-		"xrayFaultGroupName":            state["questions-faults"].Outputs["groupName"],
-		"xrayFaultGroupArn":             state["questions-faults"].Outputs["arn"],
-		"xraySamplingRuleName":          state["questions-sampling"].Outputs["ruleName"],
-		"alarmNames":                    nil, // checked below
-		"adminEmailPendingConfirmation": true,
-		"alarmEmailPendingConfirmation": true,
+		contract.OutputAPIEndpoint:      endpoint,
+		contract.OutputRestAPIID:        api.ID,
+		contract.OutputAllowedOrigin:    origin,
+		contract.OutputTableName:        state["questions-table"].Outputs["name"],
+		contract.OutputTableARN:         state["questions-table"].Outputs["arn"],
+		contract.OutputTopicARN:         state["questions-topic"].Outputs["arn"],
+		contract.OutputTopicName:        state["questions-topic"].Outputs["name"],
+		contract.OutputPostFunction:     state["questions-post"].Outputs["name"],
+		contract.OutputProcessFunction:  state["questions-process"].Outputs["name"],
+		contract.OutputNoticeQueueURL:   state["questions-dlq"].Outputs["url"],
+		contract.OutputTracingStage:     float64(stage),
+		contract.OutputFailureBucket:    state["questions-failures"].Outputs["bucket"],
+		contract.OutputOperationsTopic:  state["questions-operations-topic"].Outputs["arn"],
+		contract.OutputXRayGroupName:    state["questions-faults"].Outputs["groupName"],
+		contract.OutputXRayGroupARN:     state["questions-faults"].Outputs["arn"],
+		contract.OutputSamplingRuleName: state["questions-sampling"].Outputs["ruleName"],
+		contract.OutputAlarmNames:       nil, // checked below
+		contract.OutputAdminPending:     true,
+		contract.OutputAlarmPending:     true,
 	}
 	if len(outs) != len(want) {
 		t.Errorf("outputs %v, want exactly %v", keys(outs), keys(want))
@@ -392,10 +392,10 @@ func checkOutputs(t *testing.T, stack auto.Stack, state map[string]resourceState
 			t.Errorf("output %s = %v, want %v", name, got, w)
 		}
 	}
-	if !regexp.MustCompile(`^https://[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com/prod$`).MatchString(fmt.Sprint(get("questionsApiEndpoint"))) {
-		t.Errorf("questionsApiEndpoint %v does not have the contract's shape", get("questionsApiEndpoint"))
+	if !regexp.MustCompile(`^https://[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com/prod$`).MatchString(fmt.Sprint(get(contract.OutputAPIEndpoint))) {
+		t.Errorf("questionsApiEndpoint %v does not have the contract's shape", get(contract.OutputAPIEndpoint))
 	}
-	alarms, _ := get("alarmNames").(map[string]any)
+	alarms, _ := get(contract.OutputAlarmNames).(map[string]any)
 	for _, a := range contract.Alarms() {
 		if got := alarms[string(a.Key)]; got == nil || got != state["questions-"+string(a.Key)].Outputs["name"] {
 			t.Errorf("alarmNames[%s] = %v, want the alarm's name", a.Key, got)

@@ -19,6 +19,9 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"golang.org/x/mod/modfile"
+
+	"github.com/mysfits/mysfits-questions/internal/lambdabuild"
 )
 
 // Passphrase encrypts the test stacks' secrets (the passphrase secrets
@@ -113,7 +116,7 @@ func repoRoot() (string, error) {
 	}
 	for {
 		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.HasPrefix(data, []byte("module github.com/mysfits/mysfits-questions\n")) {
+		if err == nil && modfile.ModulePath(data) == lambdabuild.ModulePath {
 			return dir, nil
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -121,7 +124,7 @@ func repoRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("not inside the mysfits-questions module")
+			return "", errors.New("not inside the module " + lambdabuild.ModulePath)
 		}
 		dir = parent
 	}

@@ -280,19 +280,7 @@ func TestOtherRPCs(t *testing.T) {
 			return err
 		},
 	}
-	for method, call := range refused {
-		t.Run(method, func(t *testing.T) {
-			err := call()
-			if status.Code(err) != codes.Unimplemented {
-				t.Fatalf("error = %v, want Unimplemented", err)
-			}
-			for _, want := range []string{"pulumi-language-go: " + method + " is not implemented", "engine tests' stand-in", "source-based Go plugins"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("message %q does not contain %q", err, want)
-				}
-			}
-		})
-	}
+	langhosttest.Refused(t, "pulumi-language-go", refused, "engine tests' stand-in", "source-based Go plugins")
 }
 
 func resolve(t *testing.T, path string) string {

@@ -220,19 +220,7 @@ func TestOtherRPCs(t *testing.T) {
 			return err
 		},
 	}
-	for method, call := range refused {
-		t.Run(method, func(t *testing.T) {
-			err := call()
-			if status.Code(err) != codes.Unimplemented {
-				t.Fatalf("error = %v, want Unimplemented", err)
-			}
-			for _, want := range []string{"pulumi-language-nodejs: " + method + " is not implemented", "engine tests' stand-in", "does not run Node.js programs"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("message %q does not contain %q", err, want)
-				}
-			}
-		})
-	}
+	langhosttest.Refused(t, "pulumi-language-nodejs", refused, "engine tests' stand-in", "does not run Node.js programs")
 }
 
 func hasDiagnostic(resp *pulumirpc.GeneratePackageResponse, text string) bool {

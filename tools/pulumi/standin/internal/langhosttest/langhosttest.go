@@ -14,7 +14,9 @@ import (
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/mysfits/mysfits-questions/tools/pulumi/standin/internal/langhost"
 )
@@ -76,4 +78,23 @@ func Start(t *testing.T, srv pulumirpc.LanguageRuntimeServer) pulumirpc.Language
 		}
 	})
 	return pulumirpc.NewLanguageRuntimeClient(conn)
+}
+
+// Refused runs each call and checks the stand-in refuses it as
+// Unimplemented, naming host and method and saying each of why.
+func Refused(t *testing.T, host string, calls map[string]func() error, why ...string) {
+	t.Helper()
+	for method, call := range calls {
+		t.Run(method, func(t *testing.T) {
+			err := call()
+			if status.Code(err) != codes.Unimplemented {
+				t.Fatalf("error = %v, want Unimplemented", err)
+			}
+			for _, want := range append([]string{host + ": " + method + " is not implemented"}, why...) {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("message %q does not contain %q", err, want)
+				}
+			}
+		})
+	}
 }

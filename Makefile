@@ -1,5 +1,5 @@
 # Local stack. `make dev` is the one command: it installs what is missing and
-# runs the questions service on this machine (see README, "Run it locally").
+# runs the questions service on this machine (see docs/local-stack.md).
 
 # Extra flags for the local runner, e.g. make dev ARGS='--stage 3 --fault-percent 100'
 ARGS ?=
@@ -29,21 +29,35 @@ dev: setup
 	exec .local/bin/mysfits-local $(ARGS)
 
 # test runs every test: handlers, the Pulumi program on mocks, the local stack
-# on real DynamoDB Local and GoAWS, and the browser test in headless Chromium.
-# The second go test runs the concurrent packages again under the race
-# detector: the local stack (API, functions, stream poller, X-Ray daemon,
-# inbox, outage tests) and the trace store. It adds about 2 minutes (116 s
-# on 2 shared vCPUs, the devstack package 106 s of it).
+# on real DynamoDB Local and GoAWS, the browser tests in headless Chromium,
+# and the trace console's model with Node's own test runner. The concurrent
+# packages (the local stack: API, functions, stream poller, X-Ray daemon,
+# inbox, outage tests; and the trace store) run once, under the race
+# detector; the rest without it, which only slows what has no goroutines to
+# race. The two run side by side: the local stack's tests mostly wait on
+# real services while the others compile and compute. Each one's output is
+# printed whole when it ends (-O).
 # TESTFLAGS are more go test flags: make bench sets -json to name the slowest
 # tests.
 TESTFLAGS ?=
 RACE_PACKAGES := ./internal/local/... ./internal/traces
+.PHONY: test-plain test-race test-page
 test: setup
 	go vet ./...
-	go test -count=1 $(TESTFLAGS) ./...
-	go test -race -count=1 $(TESTFLAGS) $(RACE_PACKAGES)
+	@$(MAKE) --no-print-directory -j3 -O test-plain test-race test-page
 
-# load is the bounded load test (see README, "Guarantees"): 2000 questions
+test-plain:
+	go test -count=1 $(TESTFLAGS) $$(go list ./... | grep -v -e '/internal/local/' -e '/internal/traces$$')
+
+# -parallel 8: the local stack's tests wait on real services far more than
+# they compute; eight at a time overlap those waits on two cores.
+test-race:
+	go test -race -count=1 -parallel 8 $(TESTFLAGS) $(RACE_PACKAGES)
+
+test-page:
+	node --test --test-reporter=dot web/traces/*/*.test.js
+
+# load is the bounded load test (see docs/guarantees.md): 2000 questions
 # from 16 concurrent clients over loopback to a local stack it starts itself
 # on free ports, or to a running `make dev` with
 # make load ARGS='--endpoint http://127.0.0.1:8080'. It then checks question
@@ -83,7 +97,7 @@ bench: setup
 	go build -o .local/bin/mysfits-bench ./cmd/bench
 	exec .local/bin/mysfits-bench $(ARGS)
 
-# ---- the engine tier (README, "Engine tests") ---------------------------------
+# ---- the engine tier (docs/testing.md, "Engine tests") -------------------------
 # test-engine runs the program, the multi-language package and its YAML
 # example through the real Pulumi CLI and engine. It builds, once and cached
 # in .local/pulumi, what the Go module proxy serves: the Pulumi CLI at the

@@ -20,7 +20,7 @@
 //	                              processed (the batch itself is in failureBucketName)
 //	tracingStage                  the tracing stage in effect (1, 2 or 3)
 //
-// Operations outputs (README, "Guarantees"):
+// Operations outputs (docs/deployment.md, "Outputs"; docs/operations.md):
 //
 //	failureBucketName             S3 bucket holding each failed stream batch whole (go run ./cmd/redrive)
 //	operationsTopicArn            SNS topic the alarms notify (alarmEmail, else adminEmail)
@@ -137,7 +137,7 @@ func (p program) run(ctx *pulumi.Context) error {
 	ctx.Export(contract.OutputTopicName, svc.TopicName)
 	ctx.Export(contract.OutputPostFunction, svc.PostFunctionName)
 	ctx.Export(contract.OutputProcessFunction, svc.ProcessFunctionName)
-	ctx.Export(contract.OutputNoticeQueueURL, svc.DeadLetterQueueURL)
+	ctx.Export(contract.OutputNoticeQueueURL, svc.NoticeQueueURL)
 	ctx.Export(contract.OutputTracingStage, pulumi.Int(int(s.Tracing.Stage)))
 	ctx.Export(contract.OutputFailureBucket, svc.FailureBucketName)
 	ctx.Export(contract.OutputOperationsTopic, svc.OperationsTopicArn)

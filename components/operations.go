@@ -133,7 +133,7 @@ func newFailureStore(ctx *pulumi.Context, name string, notices *sqs.Queue, opts 
 	if err != nil {
 		return nil, err
 	}
-	queuePolicy, err := sqs.NewQueuePolicy(ctx, name+"-dlq-policy", &sqs.QueuePolicyArgs{
+	queuePolicy, err := sqs.NewQueuePolicy(ctx, name+contract.NoticeQueueSuffix+"-policy", &sqs.QueuePolicyArgs{
 		QueueUrl: notices.Url,
 		Policy: pulumi.All(notices.Arn, rule.Arn).ApplyT(func(v []any) (string, error) {
 			return noticeQueuePolicy(v[0].(string), v[1].(string))

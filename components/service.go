@@ -78,8 +78,9 @@ type QuestionsService struct {
 	TopicName           pulumi.StringOutput `pulumi:"topicName"`
 	PostFunctionName    pulumi.StringOutput `pulumi:"postFunctionName"`
 	ProcessFunctionName pulumi.StringOutput `pulumi:"processFunctionName"`
-	DeadLetterQueueURL  pulumi.StringOutput `pulumi:"deadLetterQueueUrl"`
-	DeadLetterQueueArn  pulumi.StringOutput `pulumi:"deadLetterQueueArn"`
+	// The notice queue keeps its older output names (contract.NoticeQueueSuffix).
+	NoticeQueueURL pulumi.StringOutput `pulumi:"deadLetterQueueUrl"`
+	NoticeQueueArn pulumi.StringOutput `pulumi:"deadLetterQueueArn"`
 
 	// Operations (operations.go): the failure bucket, the operations topic,
 	// the alarms by contract.AlarmKey, the X-Ray fault group and sampling
@@ -142,18 +143,16 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		return nil, err
 	}
 
-	// The notice queue: one message per batch in the failure store (it
-	// was the on-failure destination itself before the bucket; same
-	// resource, so existing stacks keep it and its output).
-	deadLetters, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+	// The notice queue: one message per batch in the failure store.
+	notices, err := sqs.NewQueue(ctx, name+contract.NoticeQueueSuffix, &sqs.QueueArgs{
 		SqsManagedSseEnabled:    pulumi.Bool(true),
-		MessageRetentionSeconds: pulumi.Int(int(contract.DeadLetterRetention / time.Second)),
+		MessageRetentionSeconds: pulumi.Int(int(contract.NoticeRetention / time.Second)),
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	// Records the process function keeps failing on end up here, whole.
-	failures, err := newFailureStore(ctx, name, deadLetters, parent)
+	failures, err := newFailureStore(ctx, name, notices, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +244,7 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	ops, err := newOperations(ctx, name, &operationsArgs{
 		Email: alarmEmail, Stage: args.Tracing.Stage,
 		PostFunction: post.FunctionName, ProcessFunction: process.FunctionName,
-		NoticeQueue: deadLetters.Name, APIName: api.Name, RestAPIID: api.RestAPIID,
+		NoticeQueue: notices.Name, APIName: api.Name, RestAPIID: api.RestAPIID,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -259,8 +258,8 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	svc.TopicName = topic.Name
 	svc.PostFunctionName = post.FunctionName
 	svc.ProcessFunctionName = process.FunctionName
-	svc.DeadLetterQueueURL = deadLetters.Url
-	svc.DeadLetterQueueArn = deadLetters.Arn
+	svc.NoticeQueueURL = notices.Url
+	svc.NoticeQueueArn = notices.Arn
 	svc.FailureBucketName, svc.FailureBucketArn = failures.bucket.Bucket, failures.bucket.Arn
 	svc.OperationsTopicArn, svc.AlarmNames = ops.TopicArn, ops.AlarmNames
 	svc.XRayGroupName, svc.XRayGroupArn, svc.SamplingRuleName = ops.GroupName, ops.GroupArn, ops.SamplingRuleName
@@ -274,8 +273,8 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		"topicName":           svc.TopicName,
 		"postFunctionName":    svc.PostFunctionName,
 		"processFunctionName": svc.ProcessFunctionName,
-		"deadLetterQueueUrl":  svc.DeadLetterQueueURL,
-		"deadLetterQueueArn":  svc.DeadLetterQueueArn,
+		"deadLetterQueueUrl":  svc.NoticeQueueURL,
+		"deadLetterQueueArn":  svc.NoticeQueueArn,
 		"failureBucketName":   svc.FailureBucketName,
 		"failureBucketArn":    svc.FailureBucketArn,
 		"operationsTopicArn":  svc.OperationsTopicArn,

@@ -32,9 +32,9 @@ func (s *QuestionsService) Annotate(a infer.Annotator) {
 	a.Describe(&s.TopicName, "Name of the administrator's SNS topic.")
 	a.Describe(&s.PostFunctionName, "Name of the Lambda function behind POST /questions.")
 	a.Describe(&s.ProcessFunctionName, "Name of the Lambda function that reads the table's stream and notifies the administrator.")
-	a.Describe(&s.DeadLetterQueueURL, "URL of the SQS notice queue: one message for each stream batch the notifying "+
+	a.Describe(&s.NoticeQueueURL, "URL of the SQS notice queue: one message for each stream batch the notifying "+
 		"function gave up on, which is kept whole in the failure bucket.")
-	a.Describe(&s.DeadLetterQueueArn, "ARN of the notice queue.")
+	a.Describe(&s.NoticeQueueArn, "ARN of the notice queue.")
 	a.Describe(&s.FailureBucketName, "Name of the private, encrypted S3 bucket holding each stream batch the notifying "+
 		"function could not process, whole, so no question is lost after the stream's 24 hours (the redrive command "+
 		"notifies them).")

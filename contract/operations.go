@@ -7,8 +7,8 @@ import (
 
 // The failure store: where the stream mapping puts a batch it gave up on,
 // whole (an S3 bucket on AWS, a folder on the local stack), and the notice
-// queue (output deadLetterQueueUrl) that holds one notice per batch there,
-// which the failure-store alarm counts.
+// queue (see NoticeQueueSuffix for its older names) that holds one notice
+// per batch there, which the failure-store alarm counts.
 //
 // A notice must outlive its batch, or the alarm clears while a failure
 // still sits in the bucket. S3 expires an object at the first midnight
@@ -22,13 +22,12 @@ import (
 // 1,209,600 seconds). So the queue keeps its notices the longest SQS allows, and the bucket's
 // expiry is what is left after S3's rounding and a margin for its removal:
 //
-//	FailureRetention + LifecycleRounding + ExpiryMargin = DeadLetterRetention <= MaxQueueRetention
+//	FailureRetention + LifecycleRounding + ExpiryMargin = NoticeRetention <= MaxQueueRetention
 const (
 	// MaxQueueRetention is the longest SQS keeps a message.
 	MaxQueueRetention = 14 * 24 * time.Hour
-	// DeadLetterRetention is how long the notice queue (the stack's
-	// former dead-letter queue, hence the name) keeps a notice.
-	DeadLetterRetention = MaxQueueRetention
+	// NoticeRetention is how long the notice queue keeps a notice.
+	NoticeRetention = MaxQueueRetention
 	// LifecycleRounding: S3 rounds an expiry up to the next midnight UTC,
 	// up to a day after creation plus the rule's days.
 	LifecycleRounding = 24 * time.Hour
@@ -38,7 +37,7 @@ const (
 	// FailureRetention is how long a failed batch is kept (the bucket's
 	// lifecycle expiry, whole days): longer than a long weekend, well
 	// past the stream's StreamRetention, and never past its notice.
-	FailureRetention = DeadLetterRetention - LifecycleRounding - ExpiryMargin
+	FailureRetention = NoticeRetention - LifecycleRounding - ExpiryMargin
 	// StreamRetention is how long a DynamoDB stream keeps a record
 	// (DynamoDB developer guide, "Change data capture for DynamoDB
 	// Streams": 24 hours).

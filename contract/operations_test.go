@@ -96,7 +96,7 @@ func TestNoticeOutlivesItsBatch(t *testing.T) {
 	if contract.MaxQueueRetention != sqsMaxRetentionSeconds*time.Second {
 		t.Errorf("MaxQueueRetention = %s, want SQS's %d s", contract.MaxQueueRetention, sqsMaxRetentionSeconds)
 	}
-	if r := contract.DeadLetterRetention; r > contract.MaxQueueRetention || r < time.Minute || r%time.Second != 0 {
+	if r := contract.NoticeRetention; r > contract.MaxQueueRetention || r < time.Minute || r%time.Second != 0 {
 		t.Errorf("notice retention %s: SQS takes whole seconds from 60 to %d", r, sqsMaxRetentionSeconds)
 	}
 	if contract.ExpiryMargin <= 0 {
@@ -118,7 +118,7 @@ func TestNoticeOutlivesItsBatch(t *testing.T) {
 			expires := s3Expiry(t, tt.created, contract.FailureRetentionDays())
 			// The notice is sent after the object is written: it expires no
 			// earlier than this.
-			noticeGone := tt.created.Add(contract.DeadLetterRetention)
+			noticeGone := tt.created.Add(contract.NoticeRetention)
 			if left := noticeGone.Sub(expires); left < contract.ExpiryMargin {
 				t.Errorf("created %s: the object expires %s, its notice %s: %s left for S3 to remove it, want at least %s",
 					tt.created.UTC().Format(time.RFC3339Nano), expires.Format(time.RFC3339), noticeGone.UTC().Format(time.RFC3339Nano), left, contract.ExpiryMargin)

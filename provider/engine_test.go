@@ -146,8 +146,8 @@ func TestEngineYAMLExample(t *testing.T) {
 }
 
 // checkWarnings: the only warnings are the component's own about e-mail
-// subscriptions waiting for their confirmation (README, "E-mail
-// subscriptions"); the program itself is clean for Pulumi YAML.
+// subscriptions waiting for their confirmation (docs/operations.md,
+// "E-mail subscriptions"); the program itself is clean for Pulumi YAML.
 func checkWarnings(t *testing.T, what, out string) {
 	t.Helper()
 	for _, line := range strings.Split(out, "\n") {
@@ -257,7 +257,8 @@ func TestEngineTypeScriptSDK(t *testing.T) {
 }
 
 // readmeSnippet is the code block in language lang that follows the line
-// `after` in the README's multi-language section.
+// `after` in the README (its section on using the service from the main
+// Mysfits project; docs/multi-language.md points to it).
 func readmeSnippet(t *testing.T, after, lang string) string {
 	t.Helper()
 	readme, err := os.ReadFile(filepath.Join(enginetest.RepoRoot(t), "README.md"))

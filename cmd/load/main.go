@@ -8,49 +8,59 @@
 //
 // `make load` runs it against a local stack it starts itself (DynamoDB
 // Local and GoAWS on free ports); --endpoint points it at a running
-// `make dev` instead.
+// `make dev` instead. The test itself is internal/load: this command
+// parses the flags and prints the Result.
 package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/internal/load"
 	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 )
 
 type options struct {
-	questions  int
-	clients    int
-	invalidPct int
-	timeout    time.Duration
-	stage      int
-
-	endpoint   string // "" = start a local stack
-	dynamoDB   string
-	sns        string
-	namePrefix string
-	stateDir   string
-	failureDir string
+	stack   load.Stack
+	run     load.Options
+	timeout time.Duration
 }
 
-// Bounds that keep a run on a laptop.
+// The flags that name a setting of internal/load, each named once: for
+// the flag set and for the errors (load.Names).
 const (
-	maxQuestions = 100_000
-	maxClients   = 256
+	flagQuestions      = "n"
+	flagClients        = "c"
+	flagInvalidPercent = "invalid-percent"
+	flagTimeout        = "timeout"
+	flagStage          = "stage"
+	flagEndpoint       = "endpoint"
+	flagDynamoDB       = "dynamodb-endpoint"
+	flagSNS            = "sns-endpoint"
 )
+
+// dashed is a flag as a user types it: -n, --timeout.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+func flagNames() load.Names {
+	return load.Names{
+		Questions: dashed(flagQuestions), Clients: dashed(flagClients), InvalidPercent: dashed(flagInvalidPercent),
+		Endpoint: dashed(flagEndpoint), DynamoDB: dashed(flagDynamoDB), SNS: dashed(flagSNS), Stage: dashed(flagStage),
+	}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -64,19 +74,20 @@ func main() {
 
 func parse(args []string, stderr io.Writer) (options, error) {
 	var o options
+	var stage int
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.questions, "n", 2000, "questions to send")
-	fs.IntVar(&o.clients, "c", 16, "concurrent clients")
-	fs.IntVar(&o.invalidPct, "invalid-percent", 5, "share of requests made invalid on purpose (bad e-mail, over-long text, truncated JSON, wrong content type), 0-100")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "hard limit for the whole run, start-up and checks included")
-	fs.IntVar(&o.stage, "stage", int(contract.DefaultStage), "tracing stage of the stack the test starts: 1 or 2 (3 injects faults on purpose)")
-	fs.StringVar(&o.endpoint, "endpoint", "", "API of a running `make dev` (e.g. "+devstack.LocalEndpoint(devstack.DefaultHTTPPort)+"); default: start a local stack")
-	fs.StringVar(&o.dynamoDB, "dynamodb-endpoint", devstack.LocalEndpoint(devstack.DefaultDynamoDBPort), "with --endpoint: DynamoDB Local of that stack")
-	fs.StringVar(&o.sns, "sns-endpoint", devstack.LocalEndpoint(devstack.DefaultGoAWSPort), "with --endpoint: GoAWS (SNS/SQS) of that stack")
-	fs.StringVar(&o.namePrefix, "name-prefix", devstack.DefaultNamePrefix, "resource name prefix of the stack")
-	fs.StringVar(&o.stateDir, "state-dir", ".local/load", "without --endpoint: folder for the started services' logs")
-	fs.StringVar(&o.failureDir, "failure-dir", devstack.FailureDir(devstack.DefaultStateDir), "with --endpoint: the failure store of that stack")
+	fs.IntVar(&o.run.Questions, flagQuestions, 2000, "questions to send")
+	fs.IntVar(&o.run.Clients, flagClients, 16, "concurrent clients")
+	fs.IntVar(&o.run.InvalidPercent, flagInvalidPercent, 5, "share of requests made invalid on purpose (bad e-mail, over-long text, truncated JSON, wrong content type), 0-100")
+	fs.DurationVar(&o.timeout, flagTimeout, 5*time.Minute, "hard limit for the whole run, start-up and checks included")
+	fs.IntVar(&stage, flagStage, int(contract.DefaultStage), "tracing stage of the stack the test starts: 1 or 2 (3 injects faults on purpose)")
+	fs.StringVar(&o.stack.Endpoint, flagEndpoint, "", "API of a running `make dev` (e.g. "+devstack.LocalEndpoint(devstack.DefaultHTTPPort)+"); default: start a local stack")
+	fs.StringVar(&o.stack.DynamoDB, flagDynamoDB, devstack.LocalEndpoint(devstack.DefaultDynamoDBPort), "with --endpoint: DynamoDB Local of that stack")
+	fs.StringVar(&o.stack.SNS, flagSNS, devstack.LocalEndpoint(devstack.DefaultGoAWSPort), "with --endpoint: GoAWS (SNS/SQS) of that stack")
+	fs.StringVar(&o.stack.NamePrefix, "name-prefix", devstack.DefaultNamePrefix, "resource name prefix of the stack")
+	fs.StringVar(&o.stack.StateDir, "state-dir", ".local/load", "without --endpoint: folder for the started services' logs")
+	fs.StringVar(&o.stack.FailureDir, "failure-dir", devstack.FailureDir(devstack.DefaultStateDir), "with --endpoint: the failure store of that stack")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: go run ./cmd/load [flags]   (or: make load ARGS='-n 500 -c 8')")
 		fs.PrintDefaults()
@@ -87,48 +98,19 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	o.stack.Stage = contract.TracingStage(stage)
 	return o, o.validate()
 }
 
+// validate checks every flag; internal/load holds the rules of its own
+// settings, named here by their flags.
 func (o options) validate() error {
-	switch {
-	case o.questions < 1 || o.questions > maxQuestions:
-		return fmt.Errorf("-n %d: must be 1 to %d", o.questions, maxQuestions)
-	case o.clients < 1 || o.clients > maxClients:
-		return fmt.Errorf("-c %d: must be 1 to %d", o.clients, maxClients)
-	case o.invalidPct < 0 || o.invalidPct > 100:
-		return fmt.Errorf("--invalid-percent %d: must be 0 to 100", o.invalidPct)
-	case o.timeout <= 0:
-		return fmt.Errorf("--timeout %s: must be positive", o.timeout)
-	case o.stage != int(contract.StageLambdaOnly) && o.stage != int(contract.StageSDK):
-		return fmt.Errorf("--stage %d: must be 1 or 2", o.stage)
+	errs := []error{o.run.Validate(flagNames())}
+	if o.timeout <= 0 {
+		errs = append(errs, fmt.Errorf("%s %s: must be positive", dashed(flagTimeout), o.timeout))
 	}
-	if o.endpoint == "" {
-		return nil
-	}
-	for flagName, u := range map[string]string{"--endpoint": o.endpoint, "--dynamodb-endpoint": o.dynamoDB, "--sns-endpoint": o.sns} {
-		if err := loopback(u); err != nil {
-			return fmt.Errorf("%s %s: %w", flagName, u, err)
-		}
-	}
-	return nil
-}
-
-// loopback refuses any URL that leaves this machine: the load test floods
-// what it targets.
-func loopback(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return errors.New("not an http(s) URL")
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return errors.New("not a loopback address: the load test only targets this machine (127.0.0.1, ::1, localhost)")
+	errs = append(errs, o.stack.Validate(flagNames()))
+	return errors.Join(errs...)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -142,48 +124,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 
-	runID := make([]byte, 4)
-	_, _ = rand.Read(runID)
-	t, err := connect(ctx, o, stderr)
+	t, err := load.Connect(ctx, o.stack, stderr)
 	if err != nil {
 		return err
 	}
-	defer t.close()
-
-	obs, err := observe(ctx, t, o.namePrefix+"-load-"+hex.EncodeToString(runID))
-	if err != nil {
-		return err
-	}
-	defer obs.close()
-
-	fmt.Fprintf(stdout, "load: %d questions (%d%% invalid on purpose) from %d clients to %s/questions (%s)\n",
-		o.questions, o.invalidPct, o.clients, t.endpoint, t.describe)
-	reqs := plan(hex.EncodeToString(runID), o.questions, o.invalidPct)
-	sent := send(ctx, t.endpoint, reqs, o.clients)
-
-	res, err := verify(ctx, t, obs, sent)
-	if err != nil {
-		return err
-	}
-	res.print(stdout)
-	if problems := res.problems(); len(problems) > 0 {
-		const shown = 20
-		for i, p := range problems {
-			if i == shown {
-				fmt.Fprintf(stderr, "  ... and %d more\n", len(problems)-shown)
-				break
-			}
-			fmt.Fprintln(stderr, "  "+p)
+	defer func() {
+		// A stack that will not stop leaves processes behind, but the
+		// run's verdict stands: say so and keep the exit status.
+		if err := t.Close(); err != nil {
+			fmt.Fprintln(stderr, "load:", err)
 		}
-		return fmt.Errorf("%d lost, %d problem(s) in all: the promise is broken", len(res.report.Lost), len(problems))
-	}
-	return nil
-}
+	}()
 
-// describeStack names what the run targets, for the first line.
-func describeStack(started bool, stage int, o options) string {
-	if started {
-		return fmt.Sprintf("local stack started by the load test, stage %d", stage)
+	fmt.Fprintf(stdout, "load: %d questions (%d%% invalid on purpose) from %d clients to %s%s (%s)\n",
+		o.run.Questions, o.run.InvalidPercent, o.run.Clients, t.Endpoint, contract.ResourcePath, t.Description)
+	res, err := load.Run(ctx, t, o.run)
+	if err != nil {
+		return err
 	}
-	return strings.Join([]string{"running stack", "DynamoDB " + o.dynamoDB, "SNS/SQS " + o.sns}, ", ")
+	return report(stdout, stderr, res)
 }

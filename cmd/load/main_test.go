@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"io"
 	"regexp"
 	"strconv"
@@ -11,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mysfits/mysfits-questions/contract"
+	"github.com/mysfits/mysfits-questions/internal/load"
 	"github.com/mysfits/mysfits-questions/internal/testkit/audit"
-	"github.com/mysfits/mysfits-questions/questions"
 )
 
 func TestFlags(t *testing.T) {
@@ -22,11 +21,13 @@ func TestFlags(t *testing.T) {
 		wantErr string
 	}{
 		{args: nil, check: func(o options) bool {
-			return o.questions == 2000 && o.clients == 16 && o.invalidPct == 5 && o.timeout == 5*time.Minute && o.endpoint == ""
+			return o.run.Questions == 2000 && o.run.Clients == 16 && o.run.InvalidPercent == 5 && o.timeout == 5*time.Minute && o.stack.Endpoint == "" &&
+				o.stack.Stage == contract.DefaultStage
 		}},
-		{args: []string{"-n", "100", "-c", "8"}, check: func(o options) bool { return o.questions == 100 && o.clients == 8 }},
-		{args: []string{"--endpoint", "http://localhost:8080"}, check: func(o options) bool { return o.endpoint == "http://localhost:8080" }},
+		{args: []string{"-n", "100", "-c", "8"}, check: func(o options) bool { return o.run.Questions == 100 && o.run.Clients == 8 }},
+		{args: []string{"--endpoint", "http://localhost:8080"}, check: func(o options) bool { return o.stack.Endpoint == "http://localhost:8080" }},
 		{args: []string{"--endpoint", "http://[::1]:8080", "--dynamodb-endpoint", "http://127.0.0.2:8000"}, check: func(o options) bool { return true }},
+		{args: []string{"--stage", "2", "--state-dir", "/tmp/x"}, check: func(o options) bool { return o.stack.Stage == contract.StageSDK && o.stack.StateDir == "/tmp/x" }},
 		{args: []string{"-n", "0"}, wantErr: "-n 0: must be 1 to 100000"},
 		{args: []string{"-c", "1000"}, wantErr: "-c 1000: must be 1 to 256"},
 		{args: []string{"--invalid-percent", "101"}, wantErr: "--invalid-percent 101"},
@@ -54,112 +55,91 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-// The plan's requests are what the service's own decoder accepts or
-// refuses: valid ones decode, each invalid kind fails as intended.
-func TestPlan(t *testing.T) {
-	reqs := plan("run1", 100, 8)
-	count := map[kind]int{}
-	texts := map[string]bool{}
-	for i, r := range reqs {
-		count[r.kind]++
-		if texts[r.text] {
-			t.Fatalf("request %d repeats a text: the audit could not tell the questions apart", i)
-		}
-		texts[r.text] = true
-		_, err := questions.DecodeSubmission(r.body)
-		switch r.kind {
-		case valid, wrongContentType:
-			if err != nil {
-				t.Errorf("request %d (%s): body refused: %v", i, kindNames[r.kind], err)
-			}
-			if want := map[kind]string{valid: "application/json", wrongContentType: "text/plain"}[r.kind]; r.contentType != want {
-				t.Errorf("request %d (%s): content type %q, want %q", i, kindNames[r.kind], r.contentType, want)
-			}
-		default:
-			if !errors.Is(err, questions.ErrInvalid) {
-				t.Errorf("request %d (%s): decoder said %v, want it refused", i, kindNames[r.kind], err)
-			}
-		}
-	}
-	if count[valid] != 92 {
-		t.Errorf("%d valid of 100 at 8%% invalid, want 92", count[valid])
-	}
-	for k := badEmail; k < kinds; k++ {
-		if count[k] != 2 {
-			t.Errorf("%d %s requests, want 2: the invalid kinds take turns", count[k], kindNames[k])
-		}
-	}
-	if n := len(plan("run1", 50, 0)); n != 50 {
-		t.Errorf("plan(50) made %d requests", n)
-	}
-}
-
 func TestPercentiles(t *testing.T) {
 	var ds []time.Duration
 	for i := 1; i <= 100; i++ {
 		ds = append(ds, time.Duration(i)*time.Millisecond)
 	}
-	if got, want := percentiles(ds), "p50 50ms  p90 90ms  p99 99ms  max 100ms"; got != want {
-		t.Errorf("percentiles = %q, want %q", got, want)
+	cases := []struct {
+		name string
+		ds   []time.Duration
+		want string
+	}{
+		{"1..100ms", ds, "p50 50ms  p90 90ms  p99 99ms  max 100ms"},
+		{"none", nil, "-"},
+		{"rounded", []time.Duration{36_123 * time.Microsecond, 251 * time.Millisecond}, "p50 36.1ms  p90 250ms  p99 250ms  max 250ms"},
 	}
-	if got := percentiles(nil); got != "-" {
-		t.Errorf("percentiles(nil) = %q, want -", got)
-	}
-}
-
-// A lost question fails the run and shows in the table.
-func TestLostQuestionFailsTheRun(t *testing.T) {
-	res := result{
-		sendResult: sendResult{outcomes: []outcome{{request: request{kind: valid, text: "q"}, sent: true, status: 201, questionID: "id"}}, elapsed: time.Second},
-		report:     audit.Check([]audit.Request{{Text: "q", Status: 201, QuestionID: "id"}}, audit.Evidence{}),
-	}
-	if len(res.problems()) == 0 {
-		t.Fatal("a lost question is no problem")
-	}
-	var out bytes.Buffer
-	res.print(&out)
-	if !regexp.MustCompile(`(?m)^\s+LOST\s+1$`).MatchString(out.String()) {
-		t.Errorf("table does not show 1 lost:\n%s", out.String())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := percentiles(load.PercentilesOf(tc.ds)); got != tc.want {
+				t.Errorf("percentiles = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 
-// The load test, small: a local stack of its own, 100 questions from 8
-// clients, every one accounted for. Speed is printed, never asserted.
-func TestLoadOnALocalStack(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starts DynamoDB Local (Java 17+, npm) and GoAWS; `make test` runs it")
+// The report prints what a Result holds, and a lost question fails the
+// run: the exit status `make load` users and CI read.
+func TestReport(t *testing.T) {
+	clean := load.Result{
+		Elapsed: 500 * time.Millisecond, SentValid: 92, SentInvalid: 8, Answers: 100, Throughput: 200,
+		Latency2xx: load.PercentilesOf([]time.Duration{20 * time.Millisecond}),
+		Audit: audit.Report{
+			Sent: 100, Accepted: 92, Refused: 8, ByStatus: map[int]int{201: 92, 400: 6, 415: 2},
+			Stored: 92, Notified: 90, DeadLettered: 2,
+		},
 	}
-	var stdout, stderr bytes.Buffer
-	args := []string{"-n", "100", "-c", "8", "--invalid-percent", "8", "--timeout", "3m", "--state-dir", t.TempDir()}
-	err := run(context.Background(), args, &stdout, &stderr)
-	t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	if err != nil {
-		t.Fatalf("load test failed: %v", err)
+	lost := load.Result{
+		Elapsed: time.Second, SentValid: 1, Answers: 1, Throughput: 1,
+		Audit: audit.Check([]audit.Request{{Text: "q", Status: 201, QuestionID: "id"}}, audit.Evidence{}),
 	}
-	table := stdout.String()
-	for _, row := range []string{
-		`sent\s+100\s+\(92 valid, 8 invalid on purpose; 0 not sent\)`,
-		`accepted\s+92\s+\(201: 92\)`,
-		`rejected\s+8\s+\(400: 6, 415: 2\)`,
-		`stored\s+92`,
-		`LOST\s+0`,
-		`duplicates\s+0\s`,
-		`refused but stored\s+0`,
-	} {
-		if !regexp.MustCompile(`(?m)^\s+` + row).MatchString(table) {
-			t.Errorf("table lacks a row matching %q", row)
-		}
+	cases := []struct {
+		name    string
+		res     load.Result
+		rows    []string
+		wantErr string
+	}{
+		{name: "kept", res: clean, rows: []string{
+			`sent\s+100\s+\(92 valid, 8 invalid on purpose; 0 not sent\)`,
+			`accepted\s+92\s+\(201: 92\)`,
+			`rejected\s+8\s+\(400: 6, 415: 2\)`,
+			`throughput\s+200\.0 req/s\s+\(100 answers in 500ms\)`,
+			`latency, 2xx\s+p50 20ms  p90 20ms  p99 20ms  max 20ms`,
+			`stored\s+92`,
+			`LOST\s+0`,
+			`duplicates\s+0\s`,
+			`refused but stored\s+0`,
+		}},
+		{name: "lost", res: lost, rows: []string{`LOST\s+1$`}, wantErr: "1 lost"},
 	}
-	// Every stored question reached the inbox or the dead-letter queue.
-	count := func(name string) int {
-		m := regexp.MustCompile(`(?m)^\s+` + name + `\s+(\d+)`).FindStringSubmatch(table)
-		if m == nil {
-			t.Fatalf("table lacks the %s row", name)
-		}
-		n, _ := strconv.Atoi(m[1])
-		return n
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := report(&out, &errOut, tc.res)
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("report: %v, want an error containing %q", err, tc.wantErr)
+			}
+			table := out.String()
+			for _, row := range tc.rows {
+				if !regexp.MustCompile(`(?m)^\s+` + row).MatchString(table) {
+					t.Errorf("table lacks a row matching %q:\n%s", row, table)
+				}
+			}
+			// Every stored question reached the inbox or the dead-letter queue.
+			if n, d := tableCount(t, table, "notified"), tableCount(t, table, "dead-lettered"); n+d < tc.res.Audit.Stored {
+				t.Errorf("%d notified + %d dead-lettered, want all %d stored questions", n, d, tc.res.Audit.Stored)
+			}
+		})
 	}
-	if n, d := count("notified"), count("dead-lettered"); n+d < 92 {
-		t.Errorf("%d notified + %d dead-lettered, want all 92 stored questions", n, d)
+}
+
+// tableCount reads the number of a row of the table.
+func tableCount(t *testing.T, table, name string) int {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^\s+` + name + `\s+(\d+)`).FindStringSubmatch(table)
+	if m == nil {
+		t.Fatalf("table lacks the %s row", name)
 	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }

@@ -36,7 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mysfits/mysfits-questions/contract"
-	"github.com/mysfits/mysfits-questions/functions/handlers"
+	"github.com/mysfits/mysfits-questions/functions/notify"
 	"github.com/mysfits/mysfits-questions/internal/failures"
 	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 	"github.com/mysfits/mysfits-questions/internal/local/provision"
@@ -132,7 +132,7 @@ func localConfig(ctx context.Context, o options) (redrive.Config, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("%w (is `make dev` running, with GoAWS at %s?)", err, o.snsEndpoint)
 	}
-	cfg.Notifier = &handlers.Notify{TopicARN: topic, SNS: client}
+	cfg.Notifier = &notify.Handler{TopicARN: topic, SNS: client}
 	return cfg, nil
 }
 
@@ -180,7 +180,7 @@ func awsConfig(ctx context.Context, o options, stdin io.Reader) (redrive.Config,
 	}
 	cfg := redrive.Config{Store: &failures.Bucket{Name: o.bucket, Client: s3.NewFromConfig(awsCfg)}}
 	if o.topic != "" {
-		cfg.Notifier = &handlers.Notify{TopicARN: o.topic, SNS: sns.NewFromConfig(awsCfg)}
+		cfg.Notifier = &notify.Handler{TopicARN: o.topic, SNS: sns.NewFromConfig(awsCfg)}
 	}
 	if o.queue != "" {
 		cfg.Notices = &redrive.NoticeQueue{URL: o.queue, Client: sqs.NewFromConfig(awsCfg)}

@@ -7,16 +7,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/mysfits/mysfits-questions/functions/handlers"
+	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/functions/submit"
 )
 
 func main() {
-	cfg, err := handlers.LambdaConfig(os.Getenv)
+	cfg, err := lambdaenv.AWSConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "postquestion: loading AWS configuration: %v\n", err)
 		os.Exit(1)
 	}
-	h, err := handlers.NewPost(cfg, os.Getenv)
+	h, err := submit.New(cfg, os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "postquestion: %v\n", err)
 		os.Exit(1)

@@ -8,16 +8,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/mysfits/mysfits-questions/functions/handlers"
+	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
+	"github.com/mysfits/mysfits-questions/functions/notify"
 )
 
 func main() {
-	cfg, err := handlers.LambdaConfig(os.Getenv)
+	cfg, err := lambdaenv.AWSConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "processstream: loading AWS configuration: %v\n", err)
 		os.Exit(1)
 	}
-	h, err := handlers.NewNotify(cfg, os.Getenv)
+	h, err := notify.New(cfg, os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "processstream: %v\n", err)
 		os.Exit(1)

@@ -1,21 +1,16 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
+	"github.com/mysfits/mysfits-questions/internal/load"
 	"github.com/mysfits/mysfits-questions/internal/local/devstack"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
 	"github.com/mysfits/mysfits-questions/questions"
@@ -46,20 +42,23 @@ type loadRun struct {
 	cpu map[string]time.Duration
 }
 
-// api is item 4: the local API under `make load`'s own command, against
-// raw PutItem from the Go SDK to the same DynamoDB Local at the same
-// concurrency, runs alternating.
+// loadTimeout bounds one API run, its checks included, as `make load`'s
+// --timeout does by default.
+const loadTimeout = 5 * time.Minute
+
+// selfCPULabel names this process's CPU time: the clients of both runs and
+// the whole stack run in it.
+const selfCPULabel = "this process (the clients and the whole stack)"
+
+// api is item 4: the local API under `make load`'s own engine
+// (internal/load), against raw PutItem from the Go SDK to the same
+// DynamoDB Local at the same concurrency, runs alternating.
 func (r *runner) api(ctx context.Context) error {
 	d, err := r.ensureStack(ctx)
 	if err != nil {
 		return err
 	}
-	loadBin := filepath.Join(r.work, "mysfits-load")
-	build := exec.CommandContext(ctx, "go", "build", "-o", loadBin, "./cmd/load")
-	build.Dir = r.cfg.Root
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building cmd/load: %w: %s", err, out)
-	}
+	target := load.Attach(d)
 	// The same SDK configuration as the stack's post function uses.
 	db := dynamodb.NewFromConfig(devstack.AWSConfig(d.Services.DynamoDBEndpoint))
 	table := d.Resources().TableName
@@ -83,13 +82,13 @@ func (r *runner) api(ctx context.Context) error {
 						return err
 					}
 				}
-				run, err := r.loadOnce(ctx, loadBin, d)
+				run, err := r.loadOnce(ctx, target, d)
 				if err := errors.Join(err, stopProfile()); err != nil {
 					return err
 				}
 				api = append(api, run)
 			case "raw":
-				before, err := cpuNow(d, 0)
+				before, err := cpuNow(d)
 				if err != nil {
 					return err
 				}
@@ -97,27 +96,27 @@ func (r *runner) api(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				after, err := cpuNow(d, 0)
+				after, err := cpuNow(d)
 				if err != nil {
 					return err
 				}
-				run.cpu = after.minus(before, "this process (the clients and the whole stack)")
+				run.cpu = after.minus(before)
 				raw = append(raw, run)
 			}
 			r.progress("api: round %d %s done", round+1, step)
 		}
 	}
 	tp := func(rs []loadRun) Samples {
-		return coldLike(rs, func(l loadRun) float64 { return l.throughput })
+		return SamplesOf(rs, func(l loadRun) float64 { return l.throughput })
 	}
 	lat := func(rs []loadRun, p func(loadRun) time.Duration) Samples {
-		return coldLike(rs, func(l loadRun) float64 { return p(l).Seconds() })
+		return SamplesOf(rs, func(l loadRun) float64 { return p(l).Seconds() })
 	}
 	perSecond := func(v float64) string { return fmt.Sprintf("%.0f/s", v) }
 	// Throughput: the higher the better, so the ratio is of medians and the
 	// summary gives the best run (max) as well.
 	ratio := Ratio(tp(api).Median(), tp(raw).Median())
-	what := fmt.Sprintf("local API throughput: cmd/load (make load), %d questions from %d clients, 0%% invalid", r.cfg.LoadQuestions, r.cfg.LoadClients)
+	what := fmt.Sprintf("local API throughput: make load's engine (internal/load), %d questions from %d clients, 0%% invalid", r.cfg.LoadQuestions, r.cfg.LoadClients)
 	r.add(Row{Item: 4, What: what,
 		Measured:  fmt.Sprintf("median %s, best %s (n %d)", perSecond(tp(api).Median()), perSecond(tp(api).Max()), len(api)),
 		Reference: fmt.Sprintf("raw PutItem, same table and clients: median %s, best %s (n %d)", perSecond(tp(raw).Median()), perSecond(tp(raw).Max()), len(raw)),
@@ -140,94 +139,59 @@ func (r *runner) api(ctx context.Context) error {
 	for _, l := range api {
 		lost += l.lost
 	}
-	r.note("Local API: the stack at stage 1 (devstack.Up) on DynamoDB Local with its stream and GoAWS; cmd/load checks every accepted question (stored, notified or dead-lettered) after each run: %d lost in all. Raw PutItem writes the same item shape with the handler's condition expression through the SDK configuration the stack gives the post function.", lost)
+	r.note("Local API: the stack at stage 1 (devstack.Up) on DynamoDB Local with its stream and GoAWS; make load's engine (internal/load, in this process) checks every accepted question (stored, notified or dead-lettered) after each run: %d lost in all. Raw PutItem writes the same item shape with the handler's condition expression through the SDK configuration the stack gives the post function.", lost)
 	return nil
 }
 
-func coldLike(rs []loadRun, value func(loadRun) float64) Samples {
-	s := make(Samples, len(rs))
-	for i, l := range rs {
-		s[i] = value(l)
-	}
-	return s
-}
-
-// loadOnce runs cmd/load against the running stack and reads its table.
-// While it runs, the CPU time of every process is sampled, so the CPU of
-// its sending phase alone (from its first line, for the elapsed time its
-// table gives) can be told from that of its checks afterwards.
-func (r *runner) loadOnce(ctx context.Context, bin string, d *devstack.Deployment) (loadRun, error) {
-	cmd := exec.CommandContext(ctx, bin,
-		"-n", strconv.Itoa(r.cfg.LoadQuestions), "-c", strconv.Itoa(r.cfg.LoadClients), "--invalid-percent", "0",
-		"--timeout", "5m",
-		"--endpoint", d.Endpoint(),
-		"--dynamodb-endpoint", d.Services.DynamoDBEndpoint,
-		"--sns-endpoint", d.Services.GoAWSEndpoint,
-		"--name-prefix", devstack.DefaultNamePrefix)
-	cmd.Dir = r.cfg.Root
-	var out bytes.Buffer
-	lines := &lineClock{w: &out, prefix: []byte("load:")}
-	cmd.Stdout, cmd.Stderr = lines, lines // one writer: exec copies both through one pipe
-	if err := cmd.Start(); err != nil {
-		return loadRun{}, fmt.Errorf("cmd/load: %w", err)
-	}
-	samples := sampleCPU(d, cmd.Process.Pid, 100*time.Millisecond)
-	err := cmd.Wait()
+// loadOnce runs make load's engine against the stack. While it runs, the
+// CPU time of every process is sampled, so the CPU of its sending phase
+// alone (the window the Result gives) can be told from that of its checks
+// afterwards.
+func (r *runner) loadOnce(ctx context.Context, t *load.Target, d *devstack.Deployment) (loadRun, error) {
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	samples := sampleCPU(d, 100*time.Millisecond)
+	res, err := load.Run(ctx, t, load.Options{Questions: r.cfg.LoadQuestions, Clients: r.cfg.LoadClients, InvalidPercent: 0})
 	timeline := samples()
 	if err != nil {
-		return loadRun{}, fmt.Errorf("cmd/load: %w: %s", err, tail(out.Bytes(), 3000))
+		return loadRun{}, fmt.Errorf("load run: %w", err)
 	}
-	run, err := parseLoad(out.Bytes())
+	run, err := apiRun(res)
 	if err != nil {
 		return run, err
 	}
-	start, ok := lines.at()
-	if !ok {
-		return run, fmt.Errorf("cmd/load printed no first line: %s", tail(out.Bytes(), 500))
-	}
-	first, last := timeline.nearest(start), timeline.nearest(start.Add(run.sending))
-	run.cpu = last.minus(first, "stack (this process)")
-	run.cpu["cmd/load (the clients)"] = last.client - first.client
+	run.cpu = timeline.between(res.Started, res.Elapsed)
 	return run, nil
 }
 
-// lineClock passes output on and notes when a line starting with prefix
-// was first written.
-type lineClock struct {
-	w      io.Writer
-	prefix []byte
-	mu     sync.Mutex
-	seen   time.Time
-	start  bool // at the start of a line
-	began  bool
-}
-
-func (l *lineClock) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	if l.seen.IsZero() && (!l.began || l.start) && bytes.HasPrefix(p, l.prefix) {
-		l.seen = time.Now()
+// apiRun is what the benchmark keeps of a load run. A run that broke the
+// promise (a question lost, a refusal stored, a 5xx) fails, as `make load`
+// exits non-zero on it: its speed would not be the service's.
+func apiRun(res load.Result) (loadRun, error) {
+	run := loadRun{
+		throughput: res.Throughput,
+		p50:        res.Latency2xx.P50,
+		p99:        res.Latency2xx.P99,
+		lost:       len(res.Audit.Lost),
+		answers:    res.Answers,
+		sending:    res.Elapsed,
 	}
-	l.began = true
-	l.start = len(p) > 0 && p[len(p)-1] == '\n'
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+	if problems := res.Problems(); len(problems) > 0 {
+		const shown = 5
+		return run, fmt.Errorf("load run: %d lost, %d problem(s) in all: %s", run.lost, len(problems), strings.Join(problems[:min(shown, len(problems))], "; "))
+	}
+	return run, nil
 }
 
-func (l *lineClock) at() (time.Time, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.seen, !l.seen.IsZero()
-}
-
-// cpuSnapshot is the CPU time used so far by the local services, by this
-// process, which runs the stack (and the raw clients), and by cmd/load.
+// cpuSnapshot is the CPU time used so far by the local services and by
+// this process, which runs the stack and the clients.
 type cpuSnapshot struct {
-	at                            time.Time
-	dynamoDB, goaws, self, client time.Duration
+	at                    time.Time
+	dynamoDB, goaws, self time.Duration
 }
 
-// cpuNow reads the snapshot; client is cmd/load's pid, 0 for none.
-func cpuNow(d *devstack.Deployment, client int) (cpuSnapshot, error) {
+// cpuNow reads the snapshot.
+func cpuNow(d *devstack.Deployment) (cpuSnapshot, error) {
 	s := cpuSnapshot{at: time.Now()}
 	var err error
 	if s.dynamoDB, err = processCPU(d.Services.Pid(devstack.DynamoDBLocal)); err != nil {
@@ -238,11 +202,6 @@ func cpuNow(d *devstack.Deployment, client int) (cpuSnapshot, error) {
 	}
 	if s.self, err = selfCPU(); err != nil {
 		return s, fmt.Errorf("CPU time of the harness: %w", err)
-	}
-	if client > 0 {
-		if s.client, err = processCPU(client); err != nil {
-			return s, fmt.Errorf("CPU time of cmd/load: %w", err)
-		}
 	}
 	return s, nil
 }
@@ -261,6 +220,12 @@ func (tl cpuTimeline) nearest(t time.Time) cpuSnapshot {
 	return best
 }
 
+// between is the CPU each process used in the window from start, by the
+// snapshots nearest its ends.
+func (tl cpuTimeline) between(start time.Time, d time.Duration) map[string]time.Duration {
+	return tl.nearest(start.Add(d)).minus(tl.nearest(start))
+}
+
 func absDuration(d time.Duration) time.Duration {
 	if d < 0 {
 		return -d
@@ -269,9 +234,9 @@ func absDuration(d time.Duration) time.Duration {
 }
 
 // sampleCPU takes a snapshot every interval until the returned function
-// is called, which returns them. A snapshot that cannot be read (cmd/load
-// has exited) ends the sampling.
-func sampleCPU(d *devstack.Deployment, client int, interval time.Duration) func() cpuTimeline {
+// is called, which returns them. A snapshot that cannot be read (a
+// service has exited) ends the sampling.
+func sampleCPU(d *devstack.Deployment, interval time.Duration) func() cpuTimeline {
 	var tl cpuTimeline
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -279,7 +244,7 @@ func sampleCPU(d *devstack.Deployment, client int, interval time.Duration) func(
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			s, err := cpuNow(d, client)
+			s, err := cpuNow(d)
 			if err != nil {
 				return
 			}
@@ -298,13 +263,12 @@ func sampleCPU(d *devstack.Deployment, client int, interval time.Duration) func(
 	}
 }
 
-// minus is the CPU each process used since before; self names this
-// process's share.
-func (s cpuSnapshot) minus(before cpuSnapshot, self string) map[string]time.Duration {
+// minus is the CPU each process used since before.
+func (s cpuSnapshot) minus(before cpuSnapshot) map[string]time.Duration {
 	return map[string]time.Duration{
 		"DynamoDB Local": s.dynamoDB - before.dynamoDB,
 		"GoAWS":          s.goaws - before.goaws,
-		self:             s.self - before.self,
+		selfCPULabel:     s.self - before.self,
 	}
 }
 
@@ -344,99 +308,45 @@ func describeCPU(runs []loadRun, questions int) string {
 	return fmt.Sprintf("%s: %s", FormatSeconds(totals[best]), strings.Join(parts, ", "))
 }
 
-var (
-	loadThroughput = regexp.MustCompile(`(?m)^\s+throughput\s+([0-9.]+) req/s\s+\((\d+) answers in (\S+)\)`)
-	loadLatency    = regexp.MustCompile(`(?m)^\s+latency, 2xx\s+p50 (\S+)\s+p90 \S+\s+p99 (\S+)`)
-	loadLost       = regexp.MustCompile(`(?m)^\s+LOST\s+(\d+)`)
-)
-
-// parseLoad reads the table cmd/load prints.
-func parseLoad(out []byte) (loadRun, error) {
-	var run loadRun
-	m := loadThroughput.FindSubmatch(out)
-	l := loadLatency.FindSubmatch(out)
-	lost := loadLost.FindSubmatch(out)
-	if m == nil || l == nil || lost == nil {
-		return run, fmt.Errorf("cmd/load printed no throughput, latency or LOST row: %s", tail(out, 2000))
-	}
-	var err error
-	if run.throughput, err = strconv.ParseFloat(string(m[1]), 64); err != nil {
-		return run, err
-	}
-	if run.answers, err = strconv.Atoi(string(m[2])); err != nil {
-		return run, err
-	}
-	if run.sending, err = time.ParseDuration(string(m[3])); err != nil {
-		return run, err
-	}
-	if run.p50, err = time.ParseDuration(string(l[1])); err != nil {
-		return run, err
-	}
-	if run.p99, err = time.ParseDuration(string(l[2])); err != nil {
-		return run, err
-	}
-	if run.lost, err = strconv.Atoi(string(lost[1])); err != nil {
-		return run, err
-	}
-	return run, nil
-}
-
 // ItemPutter is the part of the DynamoDB client the raw runs use.
 type ItemPutter interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }
 
 // rawPutItems writes n questions from the given number of concurrent
-// clients, each PutItem as the post handler makes it.
+// clients, each PutItem as the post handler makes it, fed and ranked as
+// the load runs are.
 func rawPutItems(ctx context.Context, db ItemPutter, table string, n, clients int) (loadRun, error) {
-	next := make(chan int)
 	latencies := make([]time.Duration, n)
 	errs := make([]error, clients)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := range clients {
-		wg.Go(func() {
-			for i := range next {
-				id := uuid.NewString()
-				item := map[string]types.AttributeValue{
-					questions.AttrQuestionID:   &types.AttributeValueMemberS{Value: id},
-					questions.AttrQuestionText: &types.AttributeValueMemberS{Value: fmt.Sprintf("Raw PutItem benchmark, question %d: what do the mysfits eat for breakfast?", i)},
-					questions.AttrUserEmail:    &types.AttributeValueMemberS{Value: fmt.Sprintf("visitor%d@example.com", i)},
-				}
-				t0 := time.Now()
-				_, err := db.PutItem(ctx, &dynamodb.PutItemInput{
-					TableName:                           aws.String(table),
-					Item:                                item,
-					ConditionExpression:                 aws.String("attribute_not_exists(" + questions.AttrQuestionID + ")"),
-					ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-				})
-				latencies[i] = time.Since(t0)
-				if err != nil && errs[c] == nil {
-					errs[c] = fmt.Errorf("raw PutItem %d: %w", i, err)
-				}
-			}
-		})
-	}
-feed:
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	_, elapsed := load.Feed(ctx, n, clients, func(c, i int) {
+		item := map[string]types.AttributeValue{
+			questions.AttrQuestionID:   &types.AttributeValueMemberS{Value: uuid.NewString()},
+			questions.AttrQuestionText: &types.AttributeValueMemberS{Value: fmt.Sprintf("Raw PutItem benchmark, question %d: what do the mysfits eat for breakfast?", i)},
+			questions.AttrUserEmail:    &types.AttributeValueMemberS{Value: fmt.Sprintf("visitor%d@example.com", i)},
 		}
-	}
-	close(next)
-	wg.Wait()
-	elapsed := time.Since(start)
+		t0 := time.Now()
+		_, err := db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName:                           aws.String(table),
+			Item:                                item,
+			ConditionExpression:                 aws.String("attribute_not_exists(" + questions.AttrQuestionID + ")"),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		latencies[i] = time.Since(t0)
+		if err != nil && errs[c] == nil {
+			errs[c] = fmt.Errorf("raw PutItem %d: %w", i, err)
+		}
+	})
 	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
 		return loadRun{}, err
 	}
-	lat := Durations(latencies)
+	lat := load.PercentilesOf(latencies)
 	return loadRun{
 		throughput: float64(n) / elapsed.Seconds(),
-		p50:        time.Duration(lat.Quantile(0.50) * float64(time.Second)),
-		p99:        time.Duration(lat.Quantile(0.99) * float64(time.Second)),
+		p50:        lat.P50,
+		p99:        lat.P99,
 		answers:    n,
+		sending:    elapsed,
 	}, nil
 }
 
@@ -489,14 +399,17 @@ func startCPUProfile(path string) (func() error, error) {
 var stackParts = []struct{ what, focus string }{
 	{"Lambda invoke (lambdalocal, handlers included)", `internal/local/lambdalocal\.`},
 	{"AWS SDK (all clients)", `aws-sdk-go-v2|smithy-go`},
-	{"post handler", `functions/handlers\.\(\*Post\)\.Handle`},
-	{"process handler", `functions/handlers\.\(\*Notify\)\.Handle`},
+	{"post handler", `functions/submit\.\(\*Handler\)\.Handle`},
+	{"process handler", `functions/notify\.\(\*Handler\)\.Handle`},
 	{"HTTP server side", `net/http\.\(\*conn\)\.serve`},
 	{"inbox view", `internal/local/inbox\.`},
 	{"garbage collector", `runtime\.gcBgMarkWorker`},
 	{"API Gateway stage (apigw)", `internal/local/apigw\.`},
 	{"X-Ray daemon and trace console", `internal/local/xraylocal\.|internal/traces\.`},
 	{"stream mapping (streampoller)", `internal/local/streampoller\.`},
+	// Not the stack: make load's engine runs in this process too, so its
+	// clients and checks are in the profile and named apart.
+	{"load clients and checks (internal/load, not the stack)", `internal/load\.`},
 }
 
 // stackProfileRow says where the stack's CPU went during the first API
@@ -514,7 +427,7 @@ func (r *runner) stackProfileRow(ctx context.Context, profile string) error {
 		}
 		parts = append(parts, fmt.Sprintf("%s %.0f%%", p.what, share))
 	}
-	r.add(Row{Item: 4, What: "where the stack's own CPU goes in an API run (pprof of this process; a part holds what it calls)",
+	r.add(Row{Item: 4, What: "where this process's CPU goes in an API run (pprof: the stack and make load's engine; a part holds what it calls)",
 		Measured: strings.Join(parts, ", "), Reference: "profile: " + profile})
 	return nil
 }

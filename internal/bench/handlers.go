@@ -23,14 +23,22 @@ var xrayFocus = []struct{ kind, what, focus string }{
 }
 
 // handlers is item 3: the post and process handlers in process at stages
-// 1 and 2 on the real SDK clients (Go benchmarks beside the handlers),
-// alternating, then a CPU profile of post at stage 2 for what X-Ray spends.
+// 1 and 2 on the real SDK clients (Go benchmarks beside the handlers, each
+// in its own package and so its own test binary), alternating, then a CPU
+// profile of post at stage 2 for what X-Ray spends.
 func (r *runner) handlers(ctx context.Context) error {
-	bin, err := compileTest(ctx, r.cfg.Root, "./functions/handlers", r.work)
-	if err != nil {
-		return err
-	}
-	for _, h := range []struct{ name, bench string }{{"post", "BenchmarkPost"}, {"process", "BenchmarkNotify"}} {
+	var postBin testBinary
+	for _, h := range []struct{ name, pkg, bench string }{
+		{"post", "./functions/submit", "BenchmarkPost"},
+		{"process", "./functions/notify", "BenchmarkNotify"},
+	} {
+		bin, err := compileTest(ctx, r.cfg.Root, h.pkg, r.work)
+		if err != nil {
+			return err
+		}
+		if h.name == "post" {
+			postBin = bin
+		}
 		pair := abPair{a: "^" + h.bench + "$/^stage2$", b: "^" + h.bench + "$/^stage1$"}
 		s2, s1, err := bin.alternate(ctx, pair, r.cfg.BenchRounds, "1s")
 		if err != nil {
@@ -49,13 +57,13 @@ func (r *runner) handlers(ctx context.Context) error {
 	}
 
 	profile := filepath.Join(r.work, "post-stage2.cpu")
-	if _, _, err := bin.bench(ctx, "^BenchmarkPost$/^stage2$", "5s", "-test.cpuprofile", profile); err != nil {
+	if _, _, err := postBin.bench(ctx, "^BenchmarkPost$/^stage2$", "5s", "-test.cpuprofile", profile); err != nil {
 		return err
 	}
 	var parts []string
 	var sdk float64
 	for _, f := range xrayFocus {
-		share, err := profileShare(ctx, bin.path, profile, f.focus)
+		share, err := profileShare(ctx, postBin.path, profile, f.focus)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package bench
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseBench(t *testing.T) {
@@ -38,7 +37,7 @@ func TestSymbolPackage(t *testing.T) {
 		{"github.com/aws/aws-sdk-go-v2/service/internal/checksum.init", "github.com/aws/aws-sdk-go-v2/service/internal/checksum", "aws-sdk-go-v2 core"},
 		{"github.com/aws/aws-sdk-go-v2/aws/signer/v4.(*Signer).SignHTTP", "github.com/aws/aws-sdk-go-v2/aws/signer/v4", "aws-sdk-go-v2 core"},
 		{"type:*github.com/aws/smithy-go/middleware.Stack", "github.com/aws/smithy-go/middleware", "smithy-go"},
-		{"github.com/mysfits/mysfits-questions/functions/handlers.(*Post).Handle", "github.com/mysfits/mysfits-questions/functions/handlers", "this module"},
+		{"github.com/mysfits/mysfits-questions/functions/submit.(*Handler).Handle", "github.com/mysfits/mysfits-questions/functions/submit", "this module"},
 		{"main.main", "main", "this module"},
 		{"go:func.*", "(runtime tables: func info, strings, itabs)", "(runtime tables: func info, strings, itabs)"},
 		{"type:.eq.[2]interface {}", "(type descriptors of unnamed types)", "(type descriptors of unnamed types)"},
@@ -80,29 +79,6 @@ func TestParseNM(t *testing.T) {
 	}
 }
 
-func TestParseLoad(t *testing.T) {
-	// The rows cmd/load prints (cmd/load/report.go).
-	out := []byte(`load: 2000 questions (0% invalid on purpose) from 16 clients to http://127.0.0.1:1234/questions (running stack)
-
-  sent                  2000     (2000 valid, 0 invalid on purpose; 0 not sent)
-  throughput            331.2 req/s  (2000 answers in 6.039s)
-  latency, 2xx          p50 36.1ms  p90 72ms  p99 130ms  max 250ms
-  latency, all answers  p50 36.1ms  p90 72ms  p99 130ms  max 250ms
-  LOST                  0
-`)
-	got, err := parseLoad(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := loadRun{throughput: 331.2, p50: 36100 * time.Microsecond, p99: 130 * time.Millisecond, answers: 2000, sending: 6039 * time.Millisecond}
-	if got.throughput != want.throughput || got.p50 != want.p50 || got.p99 != want.p99 || got.answers != want.answers || got.sending != want.sending || got.lost != 0 {
-		t.Errorf("parseLoad = %+v, want %+v", got, want)
-	}
-	if _, err := parseLoad([]byte("load: failed early")); err == nil {
-		t.Error("output without the table parsed")
-	}
-}
-
 func TestParseTestJSON(t *testing.T) {
 	out := []byte(`go vet ./...
 {"Action":"run","Package":"github.com/mysfits/mysfits-questions/contract","Test":"TestA"}
@@ -123,25 +99,5 @@ not json {
 	}
 	if len(failed) != 2 || failed[0] != "internal/local/devstack.TestOutage" {
 		t.Errorf("failed = %v", failed)
-	}
-}
-
-// lineClock notes when cmd/load's first line came, however the writes
-// are split.
-func TestLineClock(t *testing.T) {
-	var out strings.Builder
-	l := &lineClock{w: &out, prefix: []byte("load:")}
-	if _, ok := l.at(); ok {
-		t.Fatal("a time before any line")
-	}
-	before := time.Now()
-	for _, w := range []string{"note\n", "pre load: no\n", "load: 10 questions", " from 2 clients\n", "load: again\n"} {
-		if _, err := l.Write([]byte(w)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	at, ok := l.at()
-	if !ok || at.Before(before) || out.String() != "note\npre load: no\nload: 10 questions from 2 clients\nload: again\n" {
-		t.Errorf("at %v %v, out %q", at, ok, out.String())
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Samples are the values of one measurement over repeated runs. The
@@ -45,23 +44,11 @@ func (s Samples) Max() float64 {
 	return slices.Max(s)
 }
 
-// Quantile is the nearest-rank quantile q (0 < q <= 1), the rule cmd/load
-// prints its latencies with; NaN when there are none.
-func (s Samples) Quantile(q float64) float64 {
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	c := slices.Clone(s)
-	slices.Sort(c)
-	i := int(math.Ceil(q*float64(len(c)))) - 1
-	return c[min(max(i, 0), len(c)-1)]
-}
-
-// Durations turns durations into samples in seconds.
-func Durations(ds []time.Duration) Samples {
-	s := make(Samples, len(ds))
-	for i, d := range ds {
-		s[i] = d.Seconds()
+// SamplesOf is one value of each run.
+func SamplesOf[R any](runs []R, value func(R) float64) Samples {
+	s := make(Samples, len(runs))
+	for i, r := range runs {
+		s[i] = value(r)
 	}
 	return s
 }

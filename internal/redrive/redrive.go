@@ -2,7 +2,7 @@
 // gave up on, from the failure store, days after the stream has trimmed
 // them: it lists what failed (question id, when, why) and, applied, sends
 // each question's notification once, with the process function's own
-// code (handlers.Notify), and removes what it redrove. A second run finds
+// code (notify.Handler), and removes what it redrove. A second run finds
 // nothing left to do.
 //
 // Notifications are at least once, as the function's are: a publish whose
@@ -22,17 +22,17 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mysfits/mysfits-questions/contract"
-	"github.com/mysfits/mysfits-questions/functions/handlers"
+	"github.com/mysfits/mysfits-questions/functions/notify"
 	"github.com/mysfits/mysfits-questions/internal/failures"
 	"github.com/mysfits/mysfits-questions/questions"
 )
 
-// Notifier sends one stream record's notification: handlers.Notify.
+// Notifier sends one stream record's notification: notify.Handler.
 type Notifier interface {
 	NotifyRecord(ctx context.Context, rec events.DynamoDBEventRecord) (string, error)
 }
 
-var _ Notifier = (*handlers.Notify)(nil)
+var _ Notifier = (*notify.Handler)(nil)
 
 // Notices is the queue of the failure store's notices (on AWS, S3's
 // "Object Created" events through EventBridge), which the failure-store
@@ -283,7 +283,7 @@ func plan(obj failures.Object) []entry {
 			e.state = "skipped: " + rec.EventName + ", not a new question"
 		default:
 			e.question = true
-			if _, err := questions.FromStreamImage(rec.Change.NewImage); err != nil {
+			if _, err := notify.QuestionFromImage(rec.Change.NewImage); err != nil {
 				// The decoding error names the attribute, never its value.
 				e.problem = err.Error()
 				e.state = "cannot be notified"

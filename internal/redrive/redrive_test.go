@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/mysfits/mysfits-questions/functions/handlers"
+	"github.com/mysfits/mysfits-questions/functions/notify"
 	"github.com/mysfits/mysfits-questions/internal/failures"
 	"github.com/mysfits/mysfits-questions/internal/failures/failurestest"
 	"github.com/mysfits/mysfits-questions/questions"
@@ -168,7 +168,7 @@ func TestRun(t *testing.T) {
 	poisoned := put(t, store, "r3", "2026-01-01T00:00:03.000Z", poison, insert("q-behind", "302"))
 
 	pub := &publisher{failOn: "q3"}
-	notify := &handlers.Notify{TopicARN: "arn:aws:sns:us-east-1:123456789012:questions", SNS: pub}
+	notifier := &notify.Handler{TopicARN: "arn:aws:sns:us-east-1:123456789012:questions", SNS: pub}
 	var out strings.Builder
 
 	// Listing notifies nothing and says what each record is.
@@ -185,7 +185,7 @@ func TestRun(t *testing.T) {
 
 	// SNS fails on q3: q1 and q2 are notified, q2's batch keeps its progress.
 	out.Reset()
-	sum, err = Run(ctx, Config{Store: store, Notifier: notify, Apply: true, Out: &out})
+	sum, err = Run(ctx, Config{Store: store, Notifier: notifier, Apply: true, Out: &out})
 	if err == nil || !strings.Contains(err.Error(), "SNS is down") {
 		t.Fatalf("apply with SNS failing on q3: %v, want its error", err)
 	}
@@ -205,7 +205,7 @@ func TestRun(t *testing.T) {
 	// Back: q3 is notified, q2 is not again; the poisoned batch stays.
 	pub.failOn = ""
 	out.Reset()
-	sum, err = Run(ctx, Config{Store: store, Notifier: notify, Apply: true, Out: &out})
+	sum, err = Run(ctx, Config{Store: store, Notifier: notifier, Apply: true, Out: &out})
 	if err != nil || sum.Notified != 1 || sum.Removed != 1 || sum.Kept != 1 {
 		t.Fatalf("apply again: %+v, %v\n%s", sum, err, out.String())
 	}
@@ -219,7 +219,7 @@ func TestRun(t *testing.T) {
 
 	// Nothing left to do: a third run publishes nothing.
 	out.Reset()
-	if sum, err := Run(ctx, Config{Store: store, Notifier: notify, Apply: true, Out: &out}); err != nil || sum.Notified != 0 {
+	if sum, err := Run(ctx, Config{Store: store, Notifier: notifier, Apply: true, Out: &out}); err != nil || sum.Notified != 0 {
 		t.Errorf("third run: %+v, %v", sum, err)
 	}
 	for _, secret := range []string{"@visitors.example", "What does"} {
@@ -241,7 +241,7 @@ func TestRunKeepsARecordWithoutPayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	sum, err := Run(ctx, Config{Store: store, Notifier: &handlers.Notify{SNS: &publisher{}}, Apply: true, Out: &out})
+	sum, err := Run(ctx, Config{Store: store, Notifier: &notify.Handler{SNS: &publisher{}}, Apply: true, Out: &out})
 	if err != nil || sum.Kept != 1 || sum.Notified != 0 || !strings.Contains(out.String(), "sequence numbers 7..9") {
 		t.Errorf("a record without payload: %+v, %v\n%s", sum, err, out.String())
 	}
@@ -307,7 +307,7 @@ func TestRunKeepsTheNoticeOfABatchThatFailsMeanwhile(t *testing.T) {
 					held, err := store.Exists(ctx, redrivable)
 					return err == nil && !held
 				})
-				cfg := Config{Store: store, Notifier: &handlers.Notify{TopicARN: "arn:aws:sns:us-east-1:123456789012:questions", SNS: pub},
+				cfg := Config{Store: store, Notifier: &notify.Handler{TopicARN: "arn:aws:sns:us-east-1:123456789012:questions", SNS: pub},
 					Notices: &NoticeQueue{URL: "https://sqs.example/q", Client: q}, Apply: true, Out: &strings.Builder{}}
 				sum, err := Run(ctx, cfg)
 				if err != nil || !failed {
@@ -373,7 +373,7 @@ func TestRunLegacyRecords(t *testing.T) {
 				q.add("late-legacy", string(documented))
 			}}
 			var out strings.Builder
-			sum, err := Run(ctx, Config{Store: store, Notifier: &handlers.Notify{SNS: pub}, Apply: tt.apply, Out: &out,
+			sum, err := Run(ctx, Config{Store: store, Notifier: &notify.Handler{SNS: pub}, Apply: tt.apply, Out: &out,
 				Notices: &NoticeQueue{URL: "https://sqs.example/q", Client: q}, Now: func() time.Time { return tt.now }})
 			if tt.apply && (err == nil || !strings.Contains(err.Error(), "SNS is down")) {
 				t.Errorf("Run = %v, want q1's publish error", err)

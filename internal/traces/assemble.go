@@ -3,6 +3,7 @@ package traces
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 )
 
@@ -107,39 +108,49 @@ func ParseTrace(t Trace) (TraceDocs, error) {
 	return Assemble(t.ID, docs), nil
 }
 
-// all calls fn for every segment and subsegment, orphans included.
-func (t *TraceDocs) all(fn func(s *Document, depth int) bool) {
-	for i := range t.Segments {
-		if !t.Segments[i].walk(0, fn) {
-			return
+// All yields every segment and subsegment, nested ones and orphans
+// included, depth first; the segments and each level of subsegments are in
+// start order.
+func (t *TraceDocs) All() iter.Seq[*Document] {
+	return func(yield func(*Document) bool) {
+		for _, docs := range [][]Document{t.Segments, t.Orphans} {
+			for i := range docs {
+				if !docs[i].walk(0, func(d *Document, _ int) bool { return yield(d) }) {
+					return
+				}
+			}
 		}
 	}
-	for i := range t.Orphans {
-		if !t.Orphans[i].walk(0, fn) {
-			return
+}
+
+// Find returns the segments and subsegments named name, in All's order.
+func (t *TraceDocs) Find(name string) []*Document {
+	var found []*Document
+	for d := range t.All() {
+		if d.Name == name {
+			found = append(found, d)
 		}
 	}
+	return found
 }
 
 // StartTime is the earliest start of any document.
 func (t *TraceDocs) StartTime() float64 {
 	var start float64
-	t.all(func(s *Document, _ int) bool {
-		if s.StartTime > 0 && (start == 0 || s.StartTime < start) {
-			start = s.StartTime
+	for d := range t.All() {
+		if d.StartTime > 0 && (start == 0 || d.StartTime < start) {
+			start = d.StartTime
 		}
-		return true
-	})
+	}
 	return start
 }
 
 // EndTime is the latest end of any document.
 func (t *TraceDocs) EndTime() float64 {
 	var end float64
-	t.all(func(s *Document, _ int) bool {
-		end = max(end, s.EndTime)
-		return true
-	})
+	for d := range t.All() {
+		end = max(end, d.EndTime)
+	}
 	return end
 }
 
@@ -152,14 +163,15 @@ func (t *TraceDocs) Duration() float64 {
 	return 0
 }
 
-// Root is the segment without a parent: the entry of the trace.
-func (t *TraceDocs) Root() *Document {
+// Root is the segment without a parent: the entry of the trace. ok is
+// false while it has not arrived.
+func (t *TraceDocs) Root() (root *Document, ok bool) {
 	for i := range t.Segments {
 		if t.Segments[i].ParentID == "" {
-			return &t.Segments[i]
+			return &t.Segments[i], true
 		}
 	}
-	return nil
+	return nil, false
 }
 
 // received is one stored document: its bytes as they arrived and parsed.

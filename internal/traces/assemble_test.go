@@ -2,6 +2,7 @@ package traces
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -95,5 +96,45 @@ func TestAssembledDocumentsUntouchedWhenNothingNests(t *testing.T) {
 		if !found {
 			t.Errorf("segment %s is not the document as received", seg.ID)
 		}
+	}
+}
+
+func TestTraceDocsAllFindRoot(t *testing.T) {
+	docs := []Document{
+		{ID: "o", Name: "DynamoDB", TraceID: asmTrace, ParentID: "missing", Type: "subsegment", StartTime: 1},
+		{ID: "c", Name: "work", TraceID: asmTrace, ParentID: "f", Type: "subsegment", StartTime: 3, EndTime: 4,
+			Subsegments: []Document{{ID: "n", Name: "DynamoDB", StartTime: 3.5, EndTime: 3.6}}},
+		{ID: "f", Name: "fn", TraceID: asmTrace, ParentID: "s", Origin: TypeLambdaFunction, StartTime: 2, EndTime: 5},
+		{ID: "s", Name: "fn", TraceID: asmTrace, Origin: TypeLambda, StartTime: 1.5, EndTime: 5},
+	}
+	tr := Assemble(asmTrace, docs)
+	var ids []string
+	for d := range tr.All() {
+		ids = append(ids, d.ID)
+	}
+	// Depth first from the segments in start order, the orphans last, each
+	// document once.
+	if want := []string{"s", "f", "c", "n", "o"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("All yields %v, want %v", ids, want)
+	}
+	for range tr.All() {
+		break // stopping early must not panic
+	}
+	var found []string
+	for _, d := range tr.Find("DynamoDB") {
+		found = append(found, d.ID)
+	}
+	if want := []string{"n", "o"}; !reflect.DeepEqual(found, want) {
+		t.Errorf("Find(DynamoDB) = %v, want %v", found, want)
+	}
+	if got := tr.Find("nothing"); len(got) != 0 {
+		t.Errorf("Find(nothing) = %v", got)
+	}
+	if root, ok := tr.Root(); !ok || root.ID != "s" {
+		t.Errorf("Root = %+v, %t; want the Lambda segment", root, ok)
+	}
+	noRoot := Assemble(asmTrace, docs[:3])
+	if root, ok := noRoot.Root(); ok || root != nil {
+		t.Errorf("Root without the entry segment = %+v, %t; want none", root, ok)
 	}
 }

@@ -145,7 +145,7 @@ func (s *AWSSource) ServiceGraph(ctx context.Context, start, end time.Time) (*Se
 	if err != nil {
 		return nil, err
 	}
-	out := &ServiceGraph{StartTime: epoch(rs[0].start), EndTime: epoch(rs[len(rs)-1].end), Services: []Service{}}
+	out := &ServiceGraph{StartTime: Epoch(rs[0].start), EndTime: Epoch(rs[len(rs)-1].end), Services: []Service{}}
 	var parts [][]Service
 	for i, r := range rs {
 		p := xray.NewGetServiceGraphPaginator(s.api, &xray.GetServiceGraphInput{StartTime: aws.Time(r.start), EndTime: aws.Time(r.end)})
@@ -510,7 +510,7 @@ func epochOr(t *time.Time, or float64) float64 {
 	if t == nil {
 		return or
 	}
-	return epoch(*t)
+	return Epoch(*t)
 }
 
 func convertService(s types.Service) Service {
@@ -590,30 +590,37 @@ func convertSummary(t types.TraceSummary) TraceSummary {
 	for _, rc := range t.FaultRootCauses {
 		c := RootCause{ClientImpacting: aws.ToBool(rc.ClientImpacting), Services: []RootCauseService{}}
 		for _, s := range rc.Services {
-			svc := RootCauseService{Name: aws.ToString(s.Name), Names: s.Names, AccountID: aws.ToString(s.AccountId),
-				Type: aws.ToString(s.Type), Inferred: aws.ToBool(s.Inferred), EntityPath: []RootCauseEntity{}}
-			for _, e := range s.EntityPath {
-				svc.EntityPath = append(svc.EntityPath, RootCauseEntity{Name: aws.ToString(e.Name), Remote: aws.ToBool(e.Remote),
-					Exceptions: convertExceptions(e.Exceptions)})
-			}
-			c.Services = append(c.Services, svc)
+			c.Services = append(c.Services, convertRootCauseService(s.Name, s.Names, s.AccountId, s.Type, s.Inferred, s.EntityPath))
 		}
 		out.FaultRootCauses = append(out.FaultRootCauses, c)
 	}
 	for _, rc := range t.ErrorRootCauses {
 		c := RootCause{ClientImpacting: aws.ToBool(rc.ClientImpacting), Services: []RootCauseService{}}
 		for _, s := range rc.Services {
-			svc := RootCauseService{Name: aws.ToString(s.Name), Names: s.Names, AccountID: aws.ToString(s.AccountId),
-				Type: aws.ToString(s.Type), Inferred: aws.ToBool(s.Inferred), EntityPath: []RootCauseEntity{}}
-			for _, e := range s.EntityPath {
-				svc.EntityPath = append(svc.EntityPath, RootCauseEntity{Name: aws.ToString(e.Name), Remote: aws.ToBool(e.Remote),
-					Exceptions: convertExceptions(e.Exceptions)})
-			}
-			c.Services = append(c.Services, svc)
+			c.Services = append(c.Services, convertRootCauseService(s.Name, s.Names, s.AccountId, s.Type, s.Inferred, s.EntityPath))
 		}
 		out.ErrorRootCauses = append(out.ErrorRootCauses, c)
 	}
 	return out
+}
+
+// rootCauseEntity is the SDK's fault and error entity: two types, field for
+// field the same, so one conversion reads both.
+type rootCauseEntity interface {
+	types.FaultRootCauseEntity | types.ErrorRootCauseEntity
+}
+
+// convertRootCauseService reads a fault or an error root-cause service. Their
+// SDK types differ only in the entity type, so the caller passes the fields.
+func convertRootCauseService[E rootCauseEntity](name *string, names []string, account, typ *string, inferred *bool, path []E) RootCauseService {
+	svc := RootCauseService{Name: aws.ToString(name), Names: names, AccountID: aws.ToString(account),
+		Type: aws.ToString(typ), Inferred: aws.ToBool(inferred), EntityPath: []RootCauseEntity{}}
+	for _, e := range path {
+		entity := types.FaultRootCauseEntity(e)
+		svc.EntityPath = append(svc.EntityPath, RootCauseEntity{Name: aws.ToString(entity.Name), Remote: aws.ToBool(entity.Remote),
+			Exceptions: convertExceptions(entity.Exceptions)})
+	}
+	return svc
 }
 
 func convertExceptions(es []types.RootCauseException) []RootCauseException {

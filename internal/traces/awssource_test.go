@@ -326,6 +326,16 @@ func TestAWSTraceSummariesPagesAndFilter(t *testing.T) {
 			len(s.ServiceIDs) != len(l.ServiceIDs) || len(s.FaultRootCauses) != len(l.FaultRootCauses) {
 			t.Errorf("summary %d: %+v, want %+v", i, s, l)
 		}
+		// Root causes read from the SDK's fault and error types alike; the
+		// local store knows no account.
+		for _, rc := range []struct {
+			name      string
+			got, want []RootCause
+		}{{"fault", s.FaultRootCauses, l.FaultRootCauses}, {"error", s.ErrorRootCauses, l.ErrorRootCauses}} {
+			if got, want := mustJSON(t, withoutAccount(rc.got)), mustJSON(t, rc.want); got != want {
+				t.Errorf("summary %d %s root causes:\n got %s\nwant %s", i, rc.name, got, want)
+			}
+		}
 	}
 	// No filter: none sent.
 	fake2 := newFakeXRay(t)
@@ -554,5 +564,30 @@ func edgeNames(g ServiceGraph) []string {
 		}
 	}
 	slices.Sort(out)
+	return out
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func withoutAccount(causes []RootCause) []RootCause {
+	if causes == nil {
+		return nil
+	}
+	out := make([]RootCause, len(causes))
+	for i, c := range causes {
+		out[i] = c
+		out[i].Services = make([]RootCauseService, len(c.Services))
+		for j, s := range c.Services {
+			s.AccountID = ""
+			out[i].Services[j] = s
+		}
+	}
 	return out
 }

@@ -51,3 +51,13 @@ func TestCauseForms(t *testing.T) {
 		t.Errorf("exceptions = %+v", d.Cause.Exceptions)
 	}
 }
+
+func TestSetHTTPStatusFlags(t *testing.T) {
+	for status, want := range map[int][3]bool{200: {}, 404: {true, false, false}, 429: {true, false, true}, 502: {false, true, false}} {
+		var d Document
+		d.SetHTTPStatus(status)
+		if got := [3]bool{d.Error, d.Fault, d.Throttle}; got != want || d.Status() != status {
+			t.Errorf("status %d: error/fault/throttle = %v, status %d; want %v", status, got, d.Status(), want)
+		}
+	}
+}

@@ -30,7 +30,9 @@ type Service struct {
 	ResponseTimeHistogram []HistogramEntry `json:"ResponseTimeHistogram,omitempty"`
 }
 
-// Types of graph nodes this service produces.
+// Types of graph nodes this service produces. A segment's origin is its
+// node's type, so the local stack's API Gateway and Lambda stand-ins write
+// these as the origins of the segments AWS would send.
 const (
 	TypeClient         = "client"
 	TypeRemote         = "remote"

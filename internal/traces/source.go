@@ -99,10 +99,10 @@ func (e *APIError) Is(target error) bool {
 func windowQuery(start, end time.Time) url.Values {
 	q := url.Values{}
 	if !start.IsZero() {
-		q.Set("start", strconv.FormatFloat(epoch(start), 'f', -1, 64))
+		q.Set("start", strconv.FormatFloat(Epoch(start), 'f', -1, 64))
 	}
 	if !end.IsZero() {
-		q.Set("end", strconv.FormatFloat(epoch(end), 'f', -1, 64))
+		q.Set("end", strconv.FormatFloat(Epoch(end), 'f', -1, 64))
 	}
 	return q
 }

@@ -47,10 +47,17 @@ func NewStore(limit int) *Store {
 // an in-progress one with the same id; a late in-progress copy of a
 // completed document is ignored. doc is copied.
 func (s *Store) Add(doc []byte) error {
+	_, err := s.add(doc)
+	return err
+}
+
+// add is Add returning the parsed document, which the daemon reads to
+// tell when a trace is finished.
+func (s *Store) add(doc []byte) (Document, error) {
 	doc = bytes.TrimSpace(doc)
 	d, err := ParseDocument(doc)
 	if err != nil {
-		return err
+		return d, err
 	}
 	r := received{raw: bytes.Clone(doc), doc: d}
 
@@ -69,16 +76,16 @@ func (s *Store) Add(doc []byte) error {
 	t := el.Value.(*storedTrace)
 	if i, ok := t.byID[d.ID]; ok {
 		if d.InProgress && !t.docs[i].doc.InProgress {
-			return nil
+			return d, nil
 		}
 		// A new slice: snapshots taken before keep the old one.
 		t.docs = slices.Clone(t.docs)
 		t.docs[i] = r
-		return nil
+		return d, nil
 	}
 	t.byID[d.ID] = len(t.docs)
 	t.docs = append(t.docs, r)
-	return nil
+	return d, nil
 }
 
 // datagramHeader is the line before every document the SDK sends.
@@ -88,17 +95,18 @@ type datagramHeader struct {
 }
 
 // AddDatagram takes a whole UDP datagram: the header line
-// {"format": "json", "version": 1} and the document after it.
-func (s *Store) AddDatagram(b []byte) error {
+// {"format": "json", "version": 1} and the document after it, which it
+// returns parsed.
+func (s *Store) AddDatagram(b []byte) (Document, error) {
 	head, body, ok := bytes.Cut(b, []byte("\n"))
 	if !ok {
-		return errors.New("datagram without a header line")
+		return Document{}, errors.New("datagram without a header line")
 	}
 	var h datagramHeader
 	if err := json.Unmarshal(head, &h); err != nil || h.Format != "json" || h.Version != 1 {
-		return fmt.Errorf("unexpected datagram header %.60q", head)
+		return Document{}, fmt.Errorf("unexpected datagram header %.60q", head)
 	}
-	return s.Add(body)
+	return s.add(body)
 }
 
 // Len is how many traces the store holds.
@@ -118,12 +126,34 @@ func (s *Store) snapshot() []snapshot {
 	defer s.mu.RUnlock()
 	out := make([]snapshot, 0, s.order.Len())
 	for el := s.order.Front(); el != nil; el = el.Next() {
-		t := el.Value.(*storedTrace)
-		// Stored documents are never changed in place, so sharing the
-		// slice is safe: Add replaces rather than writes into it.
-		out = append(out, snapshot{id: t.id, docs: t.docs[:len(t.docs):len(t.docs)]})
+		out = append(out, el.Value.(*storedTrace).snapshot())
 	}
 	return out
+}
+
+// snapshot is the trace as it is now; call it with the store locked.
+func (t *storedTrace) snapshot() snapshot {
+	// Stored documents are never changed in place, so sharing the slice is
+	// safe: Add replaces rather than writes into it.
+	return snapshot{id: t.id, docs: t.docs[:len(t.docs):len(t.docs)]}
+}
+
+// Trace is one held trace, assembled and summarized as the console's
+// queries see it; ok is false when the store does not hold id (never
+// received, or pushed out by newer traces).
+func (s *Store) Trace(id string) (t TraceDocs, summary TraceSummary, ok bool) {
+	s.mu.RLock()
+	el := s.traces[id]
+	var sn snapshot
+	if el != nil {
+		sn = el.Value.(*storedTrace).snapshot()
+	}
+	s.mu.RUnlock()
+	if el == nil {
+		return TraceDocs{}, TraceSummary{}, false
+	}
+	t = sn.assemble()
+	return t, Summarize(&t), true
 }
 
 func (sn snapshot) assemble() TraceDocs {
@@ -169,7 +199,7 @@ func (s *Store) views(start, end float64, f *Filter) (matched []view, scanned in
 func (s *Store) TraceSummaries(start, end float64, f *Filter) TraceSummaries {
 	vs, scanned := s.views(start, end, f)
 	out := TraceSummaries{TraceSummaries: make([]TraceSummary, 0, len(vs)), TracesProcessedCount: int64(scanned),
-		ApproximateTime: epoch(time.Now())}
+		ApproximateTime: Epoch(time.Now())}
 	for _, v := range vs {
 		out.TraceSummaries = append(out.TraceSummaries, v.summary)
 	}
@@ -213,4 +243,6 @@ func (s *Store) BatchGetTraces(ids []string) Traces {
 	return out
 }
 
-func epoch(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+// Epoch is the time format of segment documents and of the X-Ray API:
+// seconds since the epoch.
+func Epoch(t time.Time) float64 { return float64(t.UnixNano()) / float64(time.Second) }

@@ -128,11 +128,11 @@ func TestStoreAddErrors(t *testing.T) {
 		t.Errorf("bad documents stored")
 	}
 	header := `{"format": "json", "version": 1}` + "\n"
-	if err := s.AddDatagram([]byte(header + segDoc(traceID(1), "0000000000000001", 1))); err != nil {
-		t.Errorf("AddDatagram: %v", err)
+	if d, err := s.AddDatagram([]byte(header + segDoc(traceID(1), "0000000000000001", 1))); err != nil || d.ID != "0000000000000001" || d.TraceID != traceID(1) {
+		t.Errorf("AddDatagram = %+v, %v; want the document it kept", d, err)
 	}
 	for _, bad := range []string{segDoc(traceID(2), "a", 1), `{"format": "xml", "version": 1}` + "\n{}"} {
-		if err := s.AddDatagram([]byte(bad)); err == nil {
+		if _, err := s.AddDatagram([]byte(bad)); err == nil {
 			t.Errorf("AddDatagram(%.40q) accepted", bad)
 		}
 	}
@@ -202,5 +202,33 @@ func TestStoreConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if s.Len() != 5 {
 		t.Errorf("Len = %d, want 5", s.Len())
+	}
+}
+
+func TestStoreTrace(t *testing.T) {
+	s := NewStore(2)
+	sub := fmt.Sprintf(`{"name":"DynamoDB","id":"0000000000000009","trace_id":%q,"parent_id":"0000000000000001","type":"subsegment","namespace":"aws","start_time":1.1,"end_time":1.2,"fault":true}`, traceID(1))
+	for _, doc := range []string{sub, segDoc(traceID(1), "0000000000000001", 1)} {
+		if err := s.Add([]byte(doc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr, sum, ok := s.Trace(traceID(1))
+	if !ok || tr.ID != traceID(1) || len(tr.Segments) != 1 || len(tr.Orphans) != 0 || len(tr.Segments[0].Subsegments) != 1 {
+		t.Fatalf("Trace = %+v, %t; want the segment with the subsegment that arrived first nested", tr, ok)
+	}
+	if sum.ID != traceID(1) || !sum.HasFault || sum.IsPartial || sum.HTTP == nil || sum.HTTP.HTTPStatus != 200 {
+		t.Errorf("summary %+v, want a complete faulted trace that answered 200", sum)
+	}
+	if _, _, ok := s.Trace(traceID(7)); ok {
+		t.Error("Trace of an id never received: ok")
+	}
+	for _, n := range []int{2, 3} {
+		if err := s.Add([]byte(segDoc(traceID(n), fmt.Sprintf("%016x", n), float64(n)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, ok := s.Trace(traceID(1)); ok {
+		t.Error("Trace of an id pushed out by newer traces: ok")
 	}
 }

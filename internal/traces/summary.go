@@ -1,8 +1,10 @@
 package traces
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -10,7 +12,7 @@ import (
 func Summarize(t *TraceDocs) TraceSummary {
 	x := newTraceIndex(t)
 	s := TraceSummary{ID: t.ID, StartTime: t.StartTime(), Duration: round6(t.Duration()), ServiceIDs: []ServiceID{}}
-	t.all(func(d *Document, _ int) bool {
+	for d := range t.All() {
 		switch outcomeOf(d) {
 		case outcomeFault:
 			s.HasFault = true
@@ -22,13 +24,12 @@ func Summarize(t *TraceDocs) TraceSummary {
 		if d.InProgress || d.EndTime == 0 {
 			s.IsPartial = true
 		}
-		return true
-	})
-	root := t.Root()
-	if root == nil || len(t.Orphans) > 0 {
+	}
+	root, ok := t.Root()
+	if !ok || len(t.Orphans) > 0 {
 		s.IsPartial = true
 	}
-	if root != nil {
+	if ok {
 		s.ResponseTime = round6(root.Duration())
 		id := segmentKey(root).serviceID()
 		s.EntryPoint = &id
@@ -59,6 +60,93 @@ func Summarize(t *TraceDocs) TraceSummary {
 		return o == outcomeError || o == outcomeThrottle
 	}, root)
 	return s
+}
+
+// TraceLine is the one line the local stack prints per finished trace,
+// from its summary: id, response time (the whole span when the entry
+// segment has not ended), HTTP status, the worst outcome, whether it is
+// partial, the path through the services and where each fault starts. It
+// carries names only, never data (no URL, no exception message), because
+// the console is shared with whoever watches it.
+func TraceLine(t *TraceDocs, s *TraceSummary) string {
+	var b strings.Builder
+	took := s.ResponseTime
+	if took == 0 {
+		took = s.Duration
+	}
+	fmt.Fprintf(&b, "trace %s  %s  ", s.ID, FormatSeconds(took))
+	if s.HTTP != nil && s.HTTP.HTTPStatus != 0 {
+		b.WriteString(strconv.Itoa(s.HTTP.HTTPStatus) + " ")
+	}
+	b.WriteString(worstOutcome(s))
+	if s.IsPartial {
+		b.WriteString(" (incomplete)")
+	}
+	if p := servicePath(t); p != "" {
+		b.WriteString("  " + p)
+	}
+	if f := s.FaultOrigins(); len(f) > 0 {
+		b.WriteString("  faulted: " + strings.Join(f, ", "))
+	}
+	return b.String()
+}
+
+// worstOutcome names the worst flag, as the X-Ray console colours a trace.
+func worstOutcome(s *TraceSummary) string {
+	switch {
+	case s.HasFault:
+		return "fault"
+	case s.HasThrottle:
+		return "throttle"
+	case s.HasError:
+		return "error"
+	}
+	return "ok"
+}
+
+// servicePath is the trace's way through the services in start order: each
+// segment's name and AWS calls as service.Operation, with the subsegments
+// that failed, e.g. "api/prod > Lambda.Invoke > post > DynamoDB.PutItem".
+func servicePath(t *TraceDocs) string {
+	var docs []*Document
+	for d := range t.All() {
+		if d.Origin != "" || d.Namespace == "aws" || d.Fault || d.Error {
+			docs = append(docs, d)
+		}
+	}
+	// All is depth first; a path reads in time.
+	slices.SortStableFunc(docs, func(a, b *Document) int { return compareFloat(a.StartTime, b.StartTime) })
+	var parts []string
+	for _, d := range docs {
+		name := d.Name
+		if op := d.Operation(); d.Namespace == "aws" && op != "" {
+			name += "." + op
+		}
+		if len(parts) > 0 && parts[len(parts)-1] == name {
+			continue // Lambda's service and function segments share a name
+		}
+		parts = append(parts, name)
+	}
+	return strings.Join(parts, " > ")
+}
+
+// FaultOrigins names where each fault root cause starts: the last entity
+// on its path (the failing subsegment, or the segment itself when none of
+// its subsegments failed), each name once.
+func (s *TraceSummary) FaultOrigins() []string {
+	var names []string
+	for _, c := range s.FaultRootCauses {
+		for _, svc := range c.Services {
+			name := svc.Name
+			if n := len(svc.EntityPath); n > 0 {
+				name = svc.EntityPath[n-1].Name
+			}
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	return names
 }
 
 // round6 keeps seconds to the microsecond: float subtraction noise would

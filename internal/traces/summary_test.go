@@ -130,3 +130,71 @@ func TestSummarizeInferredRootCause(t *testing.T) {
 		t.Errorf("root cause %+v, want %+v", svc, want)
 	}
 }
+
+func TestTraceLine(t *testing.T) {
+	const tid = "1-00000001-00000000000000000000000c"
+	const start = 1767225600.0 // 2026-01-01 UTC
+	api := Document{Name: "questions/prod", ID: "a1", TraceID: tid, Origin: TypeAPIGateway, StartTime: start, EndTime: start + 0.3}
+	api.SetHTTPStatus(502)
+	lambdaSvc := Document{Name: "post", ID: "b1", ParentID: "a1", TraceID: tid, Origin: TypeLambda, StartTime: start + 0.01, EndTime: start + 0.29}
+	fn := Document{Name: "post", ID: "c1", ParentID: "b1", TraceID: tid, Origin: TypeLambdaFunction, StartTime: start + 0.02, EndTime: start + 0.28, Fault: true}
+	hang := Document{Name: "hangingException", ID: "d1", ParentID: "c1", TraceID: tid, Type: "subsegment", StartTime: start + 0.03, EndTime: start + 0.27, Fault: true}
+	put := Document{Name: "DynamoDB", ID: "e1", ParentID: "c1", TraceID: tid, Type: "subsegment", Namespace: "aws",
+		AWS: map[string]any{"operation": "PutItem"}, StartTime: start + 0.02, EndTime: start + 0.03}
+	orphan := Document{Name: "DynamoDB", ID: "f1", ParentID: "gone", TraceID: tid, Type: "subsegment", Namespace: "aws", StartTime: start, EndTime: start + 0.01}
+	cases := []struct {
+		name string
+		docs []Document
+		want string
+	}{
+		{"fault", []Document{hang, fn, lambdaSvc, api},
+			"trace " + tid + "  300ms  502 fault  questions/prod > post > hangingException  faulted: hangingException"},
+		{"ok with an AWS call", []Document{put, {Name: "post", ID: "c1", TraceID: tid, Origin: TypeLambdaFunction, StartTime: start, EndTime: start + 0.05}},
+			"trace " + tid + "  50ms  ok  post > DynamoDB.PutItem"},
+		// A fault without a failing subsegment starts in the segment.
+		{"function fault", []Document{{Name: "fn", ID: "c4", TraceID: tid, Origin: TypeLambdaFunction, StartTime: start, EndTime: start + 0.002, Fault: true}},
+			"trace " + tid + "  2.0ms  fault  fn  faulted: fn"},
+		{"throttled", []Document{{Name: "questions/prod", ID: "a3", TraceID: tid, Origin: TypeAPIGateway, StartTime: start, EndTime: start + 0.001,
+			HTTP: &HTTP{Response: &HTTPResponse{Status: 429}}}},
+			"trace " + tid + "  1.0ms  429 throttle  questions/prod"},
+		// Without its entry segment, the span of what arrived.
+		{"incomplete", []Document{orphan},
+			"trace " + tid + "  10ms  ok (incomplete)  DynamoDB"},
+		// Durations read as cmd/traces list prints them (FormatSeconds).
+		{"sub-millisecond", []Document{{Name: "questions/prod", ID: "a2", TraceID: tid,
+			Origin: TypeAPIGateway, StartTime: start, EndTime: start + 0.000114, HTTP: &HTTP{Response: &HTTPResponse{Status: 200}}}},
+			"trace " + tid + "  0.1ms  200 ok  questions/prod"},
+		{"a few milliseconds", []Document{{Name: "process", ID: "c2", TraceID: tid,
+			Origin: TypeLambdaFunction, StartTime: start, EndTime: start + 0.005351}},
+			"trace " + tid + "  5.4ms  ok  process"},
+		{"seconds", []Document{{Name: "post", ID: "c3", TraceID: tid,
+			Origin: TypeLambdaFunction, StartTime: start, EndTime: start + 1.00225}},
+			"trace " + tid + "  1.002s  ok  post"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := Assemble(tid, tc.docs)
+			s := Summarize(&tr)
+			if got := TraceLine(&tr, &s); got != tc.want {
+				t.Errorf("line\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// The line of a stage-3 fault as the local stack captured it: the gateway's
+// Lambda Invoke call is on the path, the exception message is not.
+func TestTraceLineOfACapturedFault(t *testing.T) {
+	const id = "1-6b0f28a0-22cc7e8d6c2dba7b5ad5b175"
+	tr, s, ok := fixtureStore(t, "stage3.jsonl").Trace(id)
+	if !ok {
+		t.Fatalf("stage3.jsonl: no trace %s", id)
+	}
+	want := "trace " + id + "  1.002s  502 fault  " + api + " > Lambda.Invoke > " + post + " > hangingException  faulted: hangingException"
+	if got := TraceLine(&tr, &s); got != want {
+		t.Errorf("line\n got %q\nwant %q", got, want)
+	}
+	if got := s.FaultOrigins(); !reflect.DeepEqual(got, []string{"hangingException"}) {
+		t.Errorf("FaultOrigins = %v, want where the root cause's path ends", got)
+	}
+}

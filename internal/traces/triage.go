@@ -109,10 +109,10 @@ func Triage(ctx context.Context, src Source, start, end time.Time) (*TriageRepor
 		return nil, fmt.Errorf("triage: %w", err)
 	}
 	if !start.IsZero() {
-		r.Start = epoch(start)
+		r.Start = Epoch(start)
 	}
 	if !end.IsZero() {
-		r.End = epoch(end)
+		r.End = Epoch(end)
 	}
 	return r, nil
 }
@@ -227,7 +227,7 @@ func Analyze(g *ServiceGraph, sums *TraceSummaries, traces []Trace) (*TriageRepo
 		}
 		rt := respTime[tr.ID]
 		if rt == 0 {
-			if root := docs.Root(); root != nil {
+			if root, ok := docs.Root(); ok {
 				rt = root.Duration()
 			}
 		}
@@ -387,24 +387,24 @@ func pick(m map[string]*subAcc) *TriageSubsegment {
 // storedQuestion reports a successful DynamoDB PutItem in the trace: the
 // write of the question.
 func storedQuestion(t *TraceDocs) bool {
-	found := false
-	t.all(func(d *Document, _ int) bool {
-		found = d.Namespace == "aws" && d.Name == "DynamoDB" && d.Operation() == "PutItem" && outcomeOf(d) == outcomeOK
-		return !found
-	})
-	return found
+	for d := range t.All() {
+		if d.Namespace == "aws" && d.Name == "DynamoDB" && d.Operation() == "PutItem" && outcomeOf(d) == outcomeOK {
+			return true
+		}
+	}
+	return false
 }
 
 // sdkInFunction reports a function segment with subsegments of its code
 // (Lambda's own do not count): the X-Ray SDK records in that function
 // (stage 2 and up), so a PutItem it made would be in the trace too.
 func sdkInFunction(t *TraceDocs) bool {
-	found := false
-	t.all(func(d *Document, _ int) bool {
-		found = d.Origin == TypeLambdaFunction && len(codeView(d).Subsegments) > 0
-		return !found
-	})
-	return found
+	for d := range t.All() {
+		if d.Origin == TypeLambdaFunction && len(codeView(d).Subsegments) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // storedVerdict says whether the failing requests' questions were stored:

@@ -30,6 +30,7 @@ import (
 	"github.com/mysfits/mysfits-questions/contract"
 	"github.com/mysfits/mysfits-questions/internal/local/lambdalocal"
 	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
+	"github.com/mysfits/mysfits-questions/internal/traces"
 )
 
 // MaxPayload is API Gateway's request payload limit.
@@ -83,13 +84,13 @@ func randomID(n int) string {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	requestID := uuid.NewString()
-	var seg *xraylocal.Segment
+	var seg *traces.Document
 	if a.cfg.Tracing && a.cfg.Tracer != nil {
 		seg = a.stageSegment(r, start, requestID)
 	}
 	status := a.serve(w, r, requestID, seg)
 	if seg != nil {
-		seg.EndTime = xraylocal.Epoch(time.Now())
+		seg.EndTime = traces.Epoch(time.Now())
 		seg.SetHTTPStatus(status)
 		if err := a.cfg.Tracer.Emit(*seg); err != nil {
 			a.cfg.Log.Warn("X-Ray segment lost", "segment", seg.Name, "error", err)
@@ -98,7 +99,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve writes the answer and returns its status.
-func (a *API) serve(w http.ResponseWriter, r *http.Request, requestID string, seg *xraylocal.Segment) int {
+func (a *API) serve(w http.ResponseWriter, r *http.Request, requestID string, seg *traces.Document) int {
 	h := w.Header()
 	h.Set("x-amzn-RequestId", requestID)
 	h.Set("x-amz-apigw-id", base64.RawURLEncoding.EncodeToString([]byte(requestID))[:16])
@@ -123,7 +124,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, requestID string, se
 }
 
 // proxy runs the Lambda proxy integration.
-func (a *API) proxy(w http.ResponseWriter, r *http.Request, requestID string, seg *xraylocal.Segment) int {
+func (a *API) proxy(w http.ResponseWriter, r *http.Request, requestID string, seg *traces.Document) int {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPayload))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -161,20 +162,20 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request, requestID string, se
 	ctx, cancel := context.WithTimeout(r.Context(), contract.IntegrationTimeout)
 	defer cancel()
 	up := lambdalocal.Upstream{}
-	var invoke *xraylocal.Segment
+	var invoke *traces.Document
 	if seg != nil {
 		// API Gateway records the integration call as a subsegment; the
 		// Lambda segments hang under it.
-		invoke = &xraylocal.Segment{
+		invoke = &traces.Document{
 			Name: "Lambda", ID: xraylocal.NewSegmentID(), Namespace: "aws",
-			StartTime: xraylocal.Epoch(time.Now()),
+			StartTime: traces.Epoch(time.Now()),
 			AWS:       map[string]any{"operation": "Invoke", "function_name": a.cfg.PostName},
 		}
 		up = lambdalocal.Upstream{TraceID: seg.TraceID, ParentID: invoke.ID}
 	}
 	out, err := a.cfg.Post.Invoke(ctx, payload, up)
 	if invoke != nil {
-		invoke.EndTime = xraylocal.Epoch(time.Now())
+		invoke.EndTime = traces.Epoch(time.Now())
 		invoke.SetHTTPStatus(http.StatusOK)
 		seg.Subsegments = append(seg.Subsegments, *invoke)
 	}
@@ -365,14 +366,14 @@ func domainPrefix(host string) string {
 }
 
 // stageSegment is the segment API Gateway records for a traced stage.
-func (a *API) stageSegment(r *http.Request, start time.Time, requestID string) *xraylocal.Segment {
-	return &xraylocal.Segment{
+func (a *API) stageSegment(r *http.Request, start time.Time, requestID string) *traces.Document {
+	return &traces.Document{
 		Name:      a.cfg.APIName + "/" + contract.StageName,
 		ID:        xraylocal.NewSegmentID(),
 		TraceID:   xraylocal.NewTraceID(),
-		Origin:    xraylocal.OriginAPIGatewayStage,
-		StartTime: xraylocal.Epoch(start),
-		HTTP: &xraylocal.HTTP{Request: &xraylocal.HTTPRequest{
+		Origin:    traces.TypeAPIGateway,
+		StartTime: traces.Epoch(start),
+		HTTP: &traces.HTTP{Request: &traces.HTTPRequest{
 			Method:    r.Method,
 			URL:       "http://" + r.Host + "/" + contract.StageName + r.URL.Path,
 			UserAgent: r.UserAgent(),

@@ -32,6 +32,7 @@ import (
 // then reads on the page.
 func TestBrowserContactForm(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	browser := startBrowser(t)
 	cases := []struct {
 		name    string

@@ -27,7 +27,7 @@ import (
 	"github.com/mysfits/mysfits-questions/functions/tracing"
 	"github.com/mysfits/mysfits-questions/internal/local/inbox"
 	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
-	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
+	"github.com/mysfits/mysfits-questions/internal/traces"
 	"github.com/mysfits/mysfits-questions/questions"
 )
 
@@ -80,7 +80,8 @@ func runWithServices(m *testing.M) int {
 // observed collects what the stack shows on its console, and its logs.
 type observed struct {
 	mu            sync.Mutex
-	traces        []xraylocal.Trace
+	traces        []traces.TraceDocs
+	summaries     map[string]traces.TraceSummary // by trace id, as reported with each trace
 	notifications []inbox.Notification
 	deadLetters   []streampoller.OnFailureRecord
 	logs          bytes.Buffer // the functions' and the stack's logs
@@ -98,10 +99,17 @@ func (o *observed) logText() string {
 	return o.logs.String()
 }
 
-func (o *observed) snapshot() ([]xraylocal.Trace, []inbox.Notification, []streampoller.OnFailureRecord) {
+func (o *observed) snapshot() ([]traces.TraceDocs, []inbox.Notification, []streampoller.OnFailureRecord) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return slices.Clone(o.traces), slices.Clone(o.notifications), slices.Clone(o.deadLetters)
+}
+
+// summary is the summary the stack reported with the trace id.
+func (o *observed) summary(id string) traces.TraceSummary {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.summaries[id]
 }
 
 // atStage is a stage with the default fault settings.
@@ -144,10 +152,14 @@ func startStackWith(t *testing.T, svc *Services, tr contract.Tracing, change fun
 		Out:         lockedWriter{&consoleMu, &console},
 		Log:         slog.New(slog.NewTextHandler(io.MultiWriter(obs, t.Output()), nil)),
 		FunctionLog: io.MultiWriter(obs, t.Output()),
-		OnTrace: func(tr xraylocal.Trace) {
+		OnTrace: func(tr traces.TraceDocs, sum traces.TraceSummary) {
 			obs.mu.Lock()
 			defer obs.mu.Unlock()
 			obs.traces = append(obs.traces, tr)
+			if obs.summaries == nil {
+				obs.summaries = map[string]traces.TraceSummary{}
+			}
+			obs.summaries[tr.ID] = sum
 		},
 		OnNotification: func(n inbox.Notification) {
 			obs.mu.Lock()
@@ -256,18 +268,25 @@ func stringAttr(item map[string]types.AttributeValue, name string) string {
 }
 
 // traceWith returns the first finished trace holding a segment named name.
-func traceWith(o *observed, name string) (xraylocal.Trace, bool) {
-	traces, _, _ := o.snapshot()
-	for _, tr := range traces {
+func traceWith(o *observed, name string) (traces.TraceDocs, bool) {
+	finished, _, _ := o.snapshot()
+	for _, tr := range finished {
 		if len(tr.Find(name)) > 0 {
 			return tr, true
 		}
 	}
-	return xraylocal.Trace{}, false
+	return traces.TraceDocs{}, false
+}
+
+// lineOf is the line the stack prints for tr, for failure messages.
+func lineOf(tr traces.TraceDocs) string {
+	s := traces.Summarize(&tr)
+	return traces.TraceLine(&tr, &s)
 }
 
 func TestQuestionFlowPerStage(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	const faultDelay = 300 * time.Millisecond
 	cases := []struct {
 		stage   contract.TracingStage
@@ -333,11 +352,15 @@ func TestQuestionFlowPerStage(t *testing.T) {
 			if postTrace.ID == processTrace.ID {
 				t.Errorf("the stream invocation shares trace %s with the API request, want a trace of its own", postTrace.ID)
 			}
-			root, _ := postTrace.Root()
+			root, ok := postTrace.Root()
+			if !ok {
+				t.Fatalf("post trace %s has no root segment", lineOf(postTrace))
+			}
+			postSummary := obs.summary(postTrace.ID)
 			if tc.stage.APIGatewayTracing() {
-				if root.Origin != xraylocal.OriginAPIGatewayStage || root.Name != names.API+"/prod" || postTrace.HTTPStatus() != http.StatusCreated {
-					t.Errorf("post trace root %q (%s, status %d), want the API Gateway stage segment %s/prod answering 201",
-						root.Name, root.Origin, postTrace.HTTPStatus(), names.API)
+				if root.Origin != traces.TypeAPIGateway || root.Name != names.API+"/prod" || postSummary.HTTP == nil || postSummary.HTTP.HTTPStatus != http.StatusCreated {
+					t.Errorf("post trace root %q (%s, summary %+v), want the API Gateway stage segment %s/prod answering 201",
+						root.Name, root.Origin, postSummary.HTTP, names.API)
 				}
 				if a.traceID != postTrace.ID {
 					t.Errorf("X-Amzn-Trace-Id root %q, want the trace %s", a.traceID, postTrace.ID)
@@ -346,12 +369,12 @@ func TestQuestionFlowPerStage(t *testing.T) {
 				if len(postTrace.Find(names.API+"/prod")) != 0 {
 					t.Error("stage 1 trace has an API Gateway segment, want none: the stage's tracing is off")
 				}
-				if root.Origin != xraylocal.OriginLambda {
+				if root.Origin != traces.TypeLambda {
 					t.Errorf("stage 1 trace root %q (%s), want the Lambda segment", root.Name, root.Origin)
 				}
 			}
-			if postTrace.Status() != "ok" || len(postTrace.Faulted()) != 0 {
-				t.Errorf("post trace %s, want ok with nothing faulted", postTrace)
+			if postSummary.HasFault || postSummary.HasError || postSummary.HasThrottle || len(postSummary.FaultOrigins()) != 0 {
+				t.Errorf("post trace %s, want ok with nothing faulted", traces.TraceLine(&postTrace, &postSummary))
 			}
 			checkLogsHoldNoUserData(t, obs, email, text)
 		})
@@ -369,6 +392,8 @@ func checkFaultedRequest(t *testing.T, stack *Stack, obs *observed, a answer, de
 	}
 	waitFor(t, "the faulted trace", func() bool { _, ok := traceWith(obs, tracing.HangingSubsegment); return ok })
 	tr, _ := traceWith(obs, tracing.HangingSubsegment)
+	sum := obs.summary(tr.ID)
+	line := traces.TraceLine(&tr, &sum)
 	hang := tr.Find(tracing.HangingSubsegment)[0]
 	if !hang.Fault {
 		t.Errorf("%s subsegment %+v, want fault=true", tracing.HangingSubsegment, hang)
@@ -376,14 +401,14 @@ func checkFaultedRequest(t *testing.T, stack *Stack, obs *observed, a answer, de
 	if d := hang.Elapsed(); d < delay || d > delay+2*time.Second {
 		t.Errorf("%s took %s, want about the fault delay %s", tracing.HangingSubsegment, d, delay)
 	}
-	if tr.HTTPStatus() != http.StatusBadGateway || tr.Status() != "fault" || !slices.Contains(tr.Faulted(), tracing.HangingSubsegment) {
-		t.Errorf("trace %s, want a 502 fault naming %s", tr, tracing.HangingSubsegment)
+	if sum.HTTP == nil || sum.HTTP.HTTPStatus != http.StatusBadGateway || !sum.HasFault || !slices.Contains(sum.FaultOrigins(), tracing.HangingSubsegment) {
+		t.Errorf("trace %s, want a 502 fault naming %s", line, tracing.HangingSubsegment)
 	}
-	if !strings.Contains(tr.String(), "faulted: "+tracing.HangingSubsegment) {
-		t.Errorf("printed trace line %q does not name the faulted subsegment", tr)
+	if !strings.Contains(line, "faulted: "+tracing.HangingSubsegment) {
+		t.Errorf("printed trace line %q does not name the faulted subsegment", line)
 	}
 	fn := tr.Find(names.PostFunction)
-	if !slices.ContainsFunc(fn, func(s xraylocal.Segment) bool { return s.Origin == xraylocal.OriginLambdaFunction && s.Fault }) {
+	if !slices.ContainsFunc(fn, func(s *traces.Document) bool { return s.Origin == traces.TypeLambdaFunction && s.Fault }) {
 		t.Errorf("post function segments %+v, want the function segment marked as fault", fn)
 	}
 	if len(tr.Find("DynamoDB")) != 0 {
@@ -424,16 +449,16 @@ func checkLogsHoldNoUserData(t *testing.T, obs *observed, email, text string) {
 
 // checkLambdaSegments: every invocation has Lambda's two segments, the
 // function segment under the service segment.
-func checkLambdaSegments(t *testing.T, tr xraylocal.Trace, function string) {
+func checkLambdaSegments(t *testing.T, tr traces.TraceDocs, function string) {
 	t.Helper()
 	segs := tr.Find(function)
-	var service, fn *xraylocal.Segment
-	for i := range segs {
-		switch segs[i].Origin {
-		case xraylocal.OriginLambda:
-			service = &segs[i]
-		case xraylocal.OriginLambdaFunction:
-			fn = &segs[i]
+	var service, fn *traces.Document
+	for _, s := range segs {
+		switch s.Origin {
+		case traces.TypeLambda:
+			service = s
+		case traces.TypeLambdaFunction:
+			fn = s
 		}
 	}
 	if service == nil || fn == nil {
@@ -446,7 +471,7 @@ func checkLambdaSegments(t *testing.T, tr xraylocal.Trace, function string) {
 
 // checkSubsegment looks for the SDK's subsegment of an AWS call under the
 // function segment, or checks there is none.
-func checkSubsegment(t *testing.T, tr xraylocal.Trace, service, operation string, want bool) {
+func checkSubsegment(t *testing.T, tr traces.TraceDocs, service, operation string, want bool) {
 	t.Helper()
 	found := tr.Find(service)
 	if !want {
@@ -456,19 +481,19 @@ func checkSubsegment(t *testing.T, tr xraylocal.Trace, service, operation string
 		return
 	}
 	if len(found) != 1 {
-		t.Fatalf("trace %s has %d %s subsegments, want 1: %s", tr.ID, len(found), service, tr)
+		t.Fatalf("trace %s has %d %s subsegments, want 1: %s", tr.ID, len(found), service, lineOf(tr))
 	}
 	s := found[0]
 	if s.Namespace != "aws" || s.AWS["operation"] != operation || s.Fault || s.Error {
 		t.Errorf("%s subsegment %+v, want a successful aws %s call", service, s, operation)
 	}
 	var parentOrigin string
-	for _, p := range tr.All() {
+	for p := range tr.All() {
 		if p.ID == s.ParentID {
 			parentOrigin = p.Origin
 		}
 	}
-	if parentOrigin != xraylocal.OriginLambdaFunction {
+	if parentOrigin != traces.TypeLambdaFunction {
 		t.Errorf("%s subsegment's parent has origin %q, want the function segment", service, parentOrigin)
 	}
 }

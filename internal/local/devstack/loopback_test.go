@@ -22,6 +22,7 @@ import (
 // The stack runs on the addresses `make dev` gives it (LoopbackAddr).
 func TestEveryServiceListensOnLoopbackOnly(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	d, _ := startStackWith(t, services, atStage(contract.StageLambdaOnly), func(c *Config) {
 		c.HTTPAddr, c.XRayAddr = LoopbackAddr(0), LoopbackAddr(0)
 	})
@@ -156,6 +157,7 @@ func nonLoopbackAddrs(t *testing.T) []net.IP {
 }
 
 func TestProcIP(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"0100007F":                         "127.0.0.1",
 		"00000000":                         "0.0.0.0",

@@ -27,6 +27,7 @@ import (
 // failure store, whole, and the stream moves on.
 func TestPoisonRecordDoesNotHoldUpItsBatch(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	stack, obs := startStack(t, atStage(contract.StageLambdaOnly))
 	ctx := context.Background()
 	res := stack.Resources()

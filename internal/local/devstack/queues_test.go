@@ -12,6 +12,7 @@ import (
 // creating one, and removes its own queue when done.
 func TestSQSQueueLookupAndDelete(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	ctx := context.Background()
 	c := &goaws.Client{Endpoint: services.GoAWSEndpoint}
 	created, err := c.CreateQueue(ctx, "lookup-test", nil)

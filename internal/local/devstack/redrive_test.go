@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/mysfits/mysfits-questions/contract"
-	"github.com/mysfits/mysfits-questions/functions/handlers"
+	"github.com/mysfits/mysfits-questions/functions/notify"
 	"github.com/mysfits/mysfits-questions/internal/failures"
 	"github.com/mysfits/mysfits-questions/internal/local/streampoller"
 	"github.com/mysfits/mysfits-questions/internal/redrive"
@@ -126,7 +126,7 @@ func TestRedriveFromTheFailureStoreAfterTheStreamIsGone(t *testing.T) {
 	if second.Resources().StreamARN == res.StreamARN {
 		t.Fatalf("the new stack reads the old stream %s", res.StreamARN)
 	}
-	notifier := &handlers.Notify{TopicARN: second.Resources().TopicARN, SNS: goaws}
+	notifier := &notify.Handler{TopicARN: second.Resources().TopicARN, SNS: goaws}
 
 	// Listing changes nothing.
 	var listing strings.Builder

@@ -23,6 +23,8 @@ import (
 // through its API.
 func TestGoAWSRestartsWithItsResources(t *testing.T) {
 	needLocalServices(t)
+	// Not parallel: it stops the shared GoAWS. Go runs it before the
+	// parallel tests start.
 	stack, obs := startStack(t, atStage(contract.StageLambdaOnly))
 	res := stack.Resources()
 	if err := services.StopService(GoAWS); err != nil {

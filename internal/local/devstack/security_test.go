@@ -15,6 +15,7 @@ import (
 // question.
 func TestFaultInjectionExposesNoUserData(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	stack, obs := startStack(t, contract.Tracing{Stage: contract.StageFaults,
 		Faults: contract.Faults{Percent: 100, Delay: contract.MinFaultDelay}})
 	const email, text = "ada.faults@example.com", "Will this question hang forever?"
@@ -31,7 +32,7 @@ func TestFaultInjectionExposesNoUserData(t *testing.T) {
 	tr, _ := traceWith(obs, tracing.HangingSubsegment)
 	// The check below must have exception messages to look at.
 	var messages int
-	for _, s := range tr.All() {
+	for s := range tr.All() {
 		if s.Cause != nil {
 			for _, e := range s.Cause.Exceptions {
 				if e.Message != "" {
@@ -41,7 +42,7 @@ func TestFaultInjectionExposesNoUserData(t *testing.T) {
 		}
 	}
 	if messages == 0 {
-		t.Fatalf("trace %s records no exception message: %+v", tr.ID, tr.All())
+		t.Fatalf("trace %s records no exception message: %+v", tr.ID, tr)
 	}
 	checkTracesHoldNoUserData(t, obs, email, text)
 	checkLogsHoldNoUserData(t, obs, email, text)

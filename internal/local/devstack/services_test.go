@@ -16,6 +16,7 @@ import (
 
 func TestSQSClientOnGoAWS(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	ctx := context.Background()
 	c := &goaws.Client{Endpoint: services.GoAWSEndpoint}
 	url, err := c.CreateQueue(ctx, "sqs-client-test", map[string]string{"VisibilityTimeout": "5"})
@@ -49,6 +50,7 @@ func TestSQSClientOnGoAWS(t *testing.T) {
 
 func TestStartServicesNamesAPortInUse(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // services of its own
 	l, err := net.Listen("tcp", ":0")
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +73,8 @@ func TestStartServicesNamesAPortInUse(t *testing.T) {
 // question posted during the outage is still notified.
 func TestGoAWSRestartDuringAQuestion(t *testing.T) {
 	needLocalServices(t)
+	// Not parallel: it stops the shared GoAWS. Go runs it before the
+	// parallel tests start.
 	stack, obs := startStack(t, atStage(contract.StageLambdaOnly))
 	if err := services.StopService(GoAWS); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mysfits/mysfits-questions/contract"
-	"github.com/mysfits/mysfits-questions/functions/handlers"
+	"github.com/mysfits/mysfits-questions/functions/notify"
+	"github.com/mysfits/mysfits-questions/functions/submit"
 	"github.com/mysfits/mysfits-questions/internal/failures"
 	"github.com/mysfits/mysfits-questions/internal/local/apigw"
 	"github.com/mysfits/mysfits-questions/internal/local/goaws"
@@ -73,7 +74,7 @@ type Config struct {
 	FunctionLog io.Writer
 
 	// Hooks let tests observe what the console shows.
-	OnTrace         func(xraylocal.Trace)
+	OnTrace         func(traces.TraceDocs, traces.TraceSummary)
 	OnNotification  func(inbox.Notification)
 	OnFailureStored func(key string, rec streampoller.OnFailureRecord)
 }
@@ -167,7 +168,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}()
 
 	// X-Ray: the daemon first, so no segment of the first request is lost.
-	daemon, err := xraylocal.Listen(cfg.XRayAddr, xraylocal.DaemonConfig{OnTrace: s.trace, OnDocument: s.keepDocument, Log: cfg.Log})
+	daemon, err := xraylocal.Listen(cfg.XRayAddr, xraylocal.DaemonConfig{Store: s.traces, OnTrace: s.trace, Log: cfg.Log})
 	if err != nil {
 		return nil, &PortError{Port: XRayPort, Addr: cfg.XRayAddr, Err: err}
 	}
@@ -251,12 +252,12 @@ func (s *Stack) functions(ddbCfg, goawsCfg aws.Config, tracer *xraylocal.Emitter
 	functionLog := func(name string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(s.cfg.FunctionLog, nil)).With("function", name)
 	}
-	p, err := handlers.NewPost(ddbCfg, lookup(postFn.Env))
+	p, err := submit.New(ddbCfg, lookup(postFn.Env))
 	if err != nil {
 		return nil, nil, fmt.Errorf("post function: %w", err)
 	}
 	p.Log = functionLog(s.names.PostFunction)
-	n, err := handlers.NewNotify(goawsCfg, lookup(processFn.Env))
+	n, err := notify.New(goawsCfg, lookup(processFn.Env))
 	if err != nil {
 		return nil, nil, fmt.Errorf("process function: %w", err)
 	}
@@ -328,18 +329,11 @@ func mappingUUID(functionARN string) string {
 	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(functionARN)).String()
 }
 
-// keepDocument keeps a segment document for the trace console.
-func (s *Stack) keepDocument(doc []byte) {
-	if err := s.traces.Add(doc); err != nil {
-		s.cfg.Log.Warn("trace console: segment document not kept", "error", err)
-	}
-}
-
-// trace prints a finished trace.
-func (s *Stack) trace(t xraylocal.Trace) {
-	s.println(t.String())
+// trace prints a finished trace, one line from its summary.
+func (s *Stack) trace(t traces.TraceDocs, sum traces.TraceSummary) {
+	s.println(traces.TraceLine(&t, &sum))
 	if s.cfg.OnTrace != nil {
-		s.cfg.OnTrace(t)
+		s.cfg.OnTrace(t, sum)
 	}
 }
 

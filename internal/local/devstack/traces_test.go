@@ -47,6 +47,7 @@ func serviceMap(t *testing.T, stack *Stack) []node {
 // functions alone at stage 1, API Gateway, DynamoDB and SNS from stage 2.
 func TestServiceMapPerStage(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	for _, stage := range []contract.TracingStage{contract.StageLambdaOnly, contract.StageSDK} {
 		t.Run(fmt.Sprintf("stage %d", stage), func(t *testing.T) {
 			stack, obs := startStack(t, atStage(stage))
@@ -87,6 +88,7 @@ func TestServiceMapPerStage(t *testing.T) {
 // hangingException bar and its exception.
 func TestStage3Triage(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	const delay = 400 * time.Millisecond
 	stack, obs := startStack(t, contract.Tracing{Stage: contract.StageFaults, Faults: contract.Faults{Percent: 100, Delay: delay}})
 	const posted = 3

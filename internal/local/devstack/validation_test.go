@@ -49,6 +49,7 @@ func postRaw(t *testing.T, stack *Stack, contentType string, body io.Reader) raw
 // notified.
 func TestBadInputIsRejectedAndNothingIsStored(t *testing.T) {
 	needLocalServices(t)
+	t.Parallel() // on stacks of its own
 	stack, obs := startStack(t, atStage(contract.StageSDK))
 	// The visitor's data, in every body below that can carry it: none of it
 	// may come back in an answer or show up in a log or a trace.

@@ -14,7 +14,7 @@ import (
 )
 
 // Client speaks the SQS query protocol to GoAWS: the calls the local stack
-// needs for its queues (the administrator's inbox and the dead-letter queue).
+// needs for its queues (the administrator's inbox and the notice queue).
 type Client struct {
 	Endpoint string
 	HTTP     *http.Client // nil = a client with a 30s timeout

@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
+	"github.com/mysfits/mysfits-questions/internal/traces"
 )
 
 // FunctionError is an invocation that failed inside the function: the
@@ -92,14 +93,14 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, up Upstream) ([]b
 	if traceID == "" {
 		traceID = xraylocal.NewTraceID()
 	}
-	service := xraylocal.Segment{
+	service := traces.Document{
 		Name: f.Name, ID: xraylocal.NewSegmentID(), TraceID: traceID, ParentID: up.ParentID,
-		Origin: xraylocal.OriginLambda, StartTime: xraylocal.Epoch(start),
+		Origin: traces.TypeLambda, StartTime: traces.Epoch(start),
 		AWS: map[string]any{"request_id": requestID},
 	}
-	function := xraylocal.Segment{
+	function := traces.Document{
 		Name: f.Name, ID: xraylocal.NewSegmentID(), TraceID: traceID, ParentID: service.ID,
-		Origin: xraylocal.OriginLambdaFunction, StartTime: xraylocal.Epoch(start),
+		Origin: traces.TypeLambdaFunction, StartTime: traces.Epoch(start),
 		AWS: map[string]any{"function_arn": f.ARN, "resource_names": []string{f.Name}},
 	}
 
@@ -119,19 +120,19 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, up Upstream) ([]b
 
 	out, err := f.run(ctx, invokeCtx, payload)
 
-	end := xraylocal.Epoch(time.Now())
+	end := traces.Epoch(time.Now())
 	function.EndTime, service.EndTime = end, end
 	service.SetHTTPStatus(200) // the Invoke call itself succeeded
 	var fnErr *FunctionError
 	if errors.As(err, &fnErr) {
 		function.Fault = true
-		function.Cause = &xraylocal.Cause{Exceptions: []xraylocal.Exception{{
+		function.Cause = &traces.Cause{Exceptions: []traces.Exception{{
 			ID: xraylocal.NewSegmentID(), Type: fnErr.Type, Message: fnErr.Message,
 		}}}
 		f.log().Info("function error", "function", f.Name, "request_id", requestID, "error_type", fnErr.Type)
 	}
 	if f.Tracer != nil {
-		for _, s := range []xraylocal.Segment{function, service} {
+		for _, s := range []traces.Document{function, service} {
 			if emitErr := f.Tracer.Emit(s); emitErr != nil {
 				f.log().Warn("X-Ray segment lost", "function", f.Name, "error", emitErr)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,31 +12,24 @@ import (
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 
 	"github.com/mysfits/mysfits-questions/internal/local/xraylocal"
+	"github.com/mysfits/mysfits-questions/internal/traces"
 )
 
-type traces struct {
-	mu   sync.Mutex
-	list []xraylocal.Trace
+// reported is a finished trace as the daemon reported it.
+type reported struct {
+	docs    traces.TraceDocs
+	summary traces.TraceSummary
 }
 
-func (ts *traces) add(t xraylocal.Trace) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	ts.list = append(ts.list, t)
-}
-
-func (ts *traces) get() []xraylocal.Trace {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return append([]xraylocal.Trace(nil), ts.list...)
-}
-
-// daemon starts a local X-Ray daemon and an emitter pointing at it.
-func daemon(t *testing.T) (*xraylocal.Emitter, *traces) {
+// daemon starts a local X-Ray daemon and an emitter pointing at it; the
+// traces it reports arrive on the channel, which holds more than a test
+// makes so the daemon never waits on it.
+func daemon(t *testing.T) (*xraylocal.Emitter, <-chan reported) {
 	t.Helper()
-	got := &traces{}
-	d, err := xraylocal.Listen("127.0.0.1:0", xraylocal.DaemonConfig{Settle: 50 * time.Millisecond, Expire: 500 * time.Millisecond, OnTrace: got.add,
-		Log: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	got := make(chan reported, 64)
+	d, err := xraylocal.Listen("127.0.0.1:0", xraylocal.DaemonConfig{Settle: 50 * time.Millisecond, Expire: 500 * time.Millisecond,
+		OnTrace: func(docs traces.TraceDocs, s traces.TraceSummary) { got <- reported{docs, s} },
+		Log:     slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,16 +44,16 @@ func daemon(t *testing.T) (*xraylocal.Emitter, *traces) {
 	return em, got
 }
 
-func waitTraces(t *testing.T, got *traces, n int) []xraylocal.Trace {
+// nextTrace waits for the daemon's next finished trace.
+func nextTrace(t *testing.T, got <-chan reported) reported {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for len(got.get()) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("got %d traces, want %d", len(got.get()), n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case r := <-got:
+		return r
+	case <-time.After(15 * time.Second):
+		t.Fatal("no trace reported within 15s")
+		return reported{}
 	}
-	return got.get()
 }
 
 func TestInvokeGivesTheHandlerLambdasContextAndTracesIt(t *testing.T) {
@@ -92,15 +84,15 @@ func TestInvokeGivesTheHandlerLambdasContextAndTracesIt(t *testing.T) {
 		t.Errorf("handler context: request id %q, ARN %q, deadline %v; want all set", seen.requestID, seen.arn, seen.deadline)
 	}
 
-	tr := waitTraces(t, got, 1)[0]
+	tr := nextTrace(t, got).docs
 	root, ok := tr.Root()
-	if !ok || root.Origin != xraylocal.OriginLambda || root.Name != "greet" || root.AWS["request_id"] != seen.requestID {
-		t.Errorf("root %+v, want the Lambda service segment of this request", root)
+	if !ok || root.Origin != traces.TypeLambda || root.Name != "greet" || root.AWS["request_id"] != seen.requestID {
+		t.Fatalf("root %+v, want the Lambda service segment of this request", root)
 	}
-	var fn xraylocal.Segment
+	var fn traces.Document
 	for _, s := range tr.Find("greet") {
-		if s.Origin == xraylocal.OriginLambdaFunction {
-			fn = s
+		if s.Origin == traces.TypeLambdaFunction {
+			fn = *s
 		}
 	}
 	if fn.ParentID != root.ID || fn.Fault {
@@ -121,22 +113,19 @@ func TestInvokeJoinsTheCallersTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The caller's segment never arrives here: the trace expires incomplete.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		for _, s := range got.get() {
-			for _, seg := range s.All() {
-				if seg.Origin == xraylocal.OriginLambda {
-					if s.ID != up.TraceID || seg.ParentID != up.ParentID {
-						t.Errorf("Lambda segment in trace %s under %s, want trace %s under %s", s.ID, seg.ParentID, up.TraceID, up.ParentID)
-					}
-					return
-				}
-			}
+	r := nextTrace(t, got)
+	var lambda *traces.Document
+	for seg := range r.docs.All() {
+		if seg.Origin == traces.TypeLambda {
+			lambda = seg
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no Lambda segment reported")
-		}
-		time.Sleep(20 * time.Millisecond)
+	}
+	if lambda == nil {
+		t.Fatalf("trace %s, want the Lambda segment", traces.TraceLine(&r.docs, &r.summary))
+	}
+	if r.docs.ID != up.TraceID || lambda.ParentID != up.ParentID || !r.summary.IsPartial {
+		t.Errorf("Lambda segment in trace %s under %s (partial %t), want trace %s under %s, partial without the caller's segment",
+			r.docs.ID, lambda.ParentID, r.summary.IsPartial, up.TraceID, up.ParentID)
 	}
 }
 
@@ -162,9 +151,9 @@ func TestInvocationFailures(t *testing.T) {
 			if !errors.As(err, &fe) || fe.Type != tc.wantType {
 				t.Fatalf("Invoke error %v, want a FunctionError of type %s", err, tc.wantType)
 			}
-			tr := waitTraces(t, got, 1)[0]
-			if tr.Status() != "fault" {
-				t.Errorf("trace %s, want the function segment marked as fault", tr)
+			r := nextTrace(t, got)
+			if !r.summary.HasFault {
+				t.Errorf("trace %s, want the function segment marked as fault", traces.TraceLine(&r.docs, &r.summary))
 			}
 		})
 	}

@@ -41,7 +41,7 @@ type fakeFunction struct {
 	attempts    map[string]int
 	invocations [][]string
 	notified    []string
-	dead        []OnFailureRecord
+	failed      []OnFailureRecord
 }
 
 func newFakeFunction(decide func(id string, attempt int) outcome) *fakeFunction {
@@ -82,14 +82,14 @@ func (f *fakeFunction) process(_ context.Context, ev events.DynamoDBEvent) (even
 func (f *fakeFunction) onFailure(_ context.Context, rec OnFailureRecord) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.dead = append(f.dead, rec)
+	f.failed = append(f.failed, rec)
 	return nil
 }
 
-func (f *fakeFunction) snapshot() (invocations [][]string, notified []string, dead []OnFailureRecord) {
+func (f *fakeFunction) snapshot() (invocations [][]string, notified []string, failed []OnFailureRecord) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.invocations), slices.Clone(f.notified), slices.Clone(f.dead)
+	return slices.Clone(f.invocations), slices.Clone(f.notified), slices.Clone(f.failed)
 }
 
 // testMapping is the component's mapping with short waits.
@@ -172,7 +172,7 @@ func TestDeliversEveryRecordInOrderInBatches(t *testing.T) {
 	startPoller(t, stream, m, f, time.Now)
 
 	eventually(t, "all 25 records notified", func() bool { _, n, _ := f.snapshot(); return len(n) == 25 })
-	invocations, notified, dead := f.snapshot()
+	invocations, notified, failed := f.snapshot()
 	if !slices.Equal(notified, ids) {
 		t.Errorf("notified %v, want every record once in stream order %v", notified, ids)
 	}
@@ -181,8 +181,8 @@ func TestDeliversEveryRecordInOrderInBatches(t *testing.T) {
 			t.Errorf("an invocation had %d records, more than the batch size %d", len(inv), m.BatchSize)
 		}
 	}
-	if len(dead) != 0 {
-		t.Errorf("dead-lettered %d batches, want none", len(dead))
+	if len(failed) != 0 {
+		t.Errorf("%d batches given up, want none", len(failed))
 	}
 
 	// Records written later are picked up by the running poller.
@@ -206,7 +206,7 @@ func TestPartialBatchFailureRetriesFromTheFailedRecord(t *testing.T) {
 	startPoller(t, stream, testMapping(), f, time.Now)
 
 	eventually(t, "all records notified", func() bool { _, n, _ := f.snapshot(); return len(n) == len(ids) })
-	invocations, notified, dead := f.snapshot()
+	invocations, notified, failed := f.snapshot()
 	if !slices.Equal(notified, ids) {
 		t.Errorf("notified %v, want each record exactly once, in order: %v", notified, ids)
 	}
@@ -214,18 +214,18 @@ func TestPartialBatchFailureRetriesFromTheFailedRecord(t *testing.T) {
 	if !slices.EqualFunc(invocations, want, slices.Equal[[]string]) {
 		t.Errorf("invocations %v, want the batch then a retry from the failed record: %v", invocations, want)
 	}
-	if len(dead) != 0 {
-		t.Errorf("dead-lettered %v, want nothing", dead)
+	if len(failed) != 0 {
+		t.Errorf("batches given up %v, want nothing", failed)
 	}
 }
 
-func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
+func TestPoisonRecordGoesToTheFailureStoreAndTheStreamMovesOn(t *testing.T) {
 	cases := []struct {
 		name    string
 		bisect  bool
 		failure outcome
-		// what ends in the dead-letter queue and what is notified
-		wantDead     []string
+		// what ends in the failure store and what is notified
+		wantFailed   []string
 		wantNotified []string
 		// spentRetries are the retries used before the given-up batch was
 		// split off: its own invocations are one fewer each.
@@ -233,19 +233,19 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 	}{
 		{
 			name: "function error with bisect isolates the record", bisect: true, failure: crash,
-			wantDead:     []string{"q03"},
+			wantFailed:   []string{"q03"},
 			wantNotified: []string{"q00", "q01", "q02", "q04", "q05", "q06", "q07"},
 		},
 		{
 			name: "function error without bisect gives up the whole batch", bisect: false, failure: crash,
-			wantDead: []string{"q00", "q01", "q02", "q03", "q04", "q05", "q06", "q07"},
+			wantFailed: []string{"q00", "q01", "q02", "q03", "q04", "q05", "q06", "q07"},
 		},
 		{
 			// AWS: a partial batch response is "bisected at the returned
 			// sequence number" and only the remaining records are retried,
 			// so a record reported every time takes all after it along.
 			name: "batch item failure gives up from the failed record on", bisect: true, failure: itemFailure,
-			wantDead:     []string{"q03", "q04", "q05", "q06", "q07"},
+			wantFailed:   []string{"q03", "q04", "q05", "q06", "q07"},
 			wantNotified: []string{"q00", "q01", "q02"},
 		},
 		{
@@ -253,7 +253,7 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 			// were notified, a function error once it is first, which
 			// bisects until it is alone.
 			name: "the process function's rule isolates the record", bisect: true, failure: unprocessable,
-			wantDead:     []string{"q03"},
+			wantFailed:   []string{"q03"},
 			wantNotified: []string{"q00", "q01", "q02", "q04", "q05", "q06", "q07"},
 			spentRetries: 1, // the retry from q03 after its report
 		},
@@ -274,7 +274,7 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 			m.BisectOnFunctionErr = tc.bisect
 			startPoller(t, stream, m, f, time.Now)
 
-			eventually(t, "a dead-letter record", func() bool { _, _, d := f.snapshot(); return len(d) > 0 })
+			eventually(t, "an on-failure record", func() bool { _, _, d := f.snapshot(); return len(d) > 0 })
 			// The stream moves on: a record written afterwards is notified.
 			putAll(stream, "shard-1", "after")
 			eventually(t, "the record after the poison one notified", func() bool {
@@ -282,22 +282,22 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 				return slices.Contains(n, "after")
 			})
 
-			invocations, notified, dead := f.snapshot()
+			invocations, notified, failed := f.snapshot()
 			if want := append(slices.Clone(tc.wantNotified), "after"); !slices.Equal(notified, want) {
 				t.Errorf("notified %v, want %v", notified, want)
 			}
-			if len(dead) != 1 {
-				t.Fatalf("dead-letter records %+v, want exactly one", dead)
+			if len(failed) != 1 {
+				t.Fatalf("on-failure records %+v, want exactly one", failed)
 			}
-			d := dead[0]
+			d := failed[0]
 			info := d.DDBStreamBatchInfo
 			if d.RequestContext.Condition != ConditionRetriesExhausted {
 				t.Errorf("condition %q, want %q", d.RequestContext.Condition, ConditionRetriesExhausted)
 			}
-			first, last := tc.wantDead[0], tc.wantDead[len(tc.wantDead)-1]
-			if info.StartSequenceNumber != seqs[first] || info.EndSequenceNumber != seqs[last] || info.BatchSize != len(tc.wantDead) {
+			first, last := tc.wantFailed[0], tc.wantFailed[len(tc.wantFailed)-1]
+			if info.StartSequenceNumber != seqs[first] || info.EndSequenceNumber != seqs[last] || info.BatchSize != len(tc.wantFailed) {
 				t.Errorf("batch info %+v, want sequence numbers %s..%s (%s..%s) and size %d",
-					info, seqs[first], seqs[last], first, last, len(tc.wantDead))
+					info, seqs[first], seqs[last], first, last, len(tc.wantFailed))
 			}
 			if info.ShardID != "shard-1" || info.StreamARN != testStreamARN {
 				t.Errorf("batch info names shard %q of %q, want shard-1 of %q", info.ShardID, info.StreamARN, testStreamARN)
@@ -306,8 +306,8 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 				t.Errorf("batch info lacks the arrival times: %+v", info)
 			}
 			// The record carries the batch whole, as for an S3 destination.
-			if got, err := d.QuestionIDs(); err != nil || !slices.Equal(got, tc.wantDead) {
-				t.Errorf("the record's payload holds %v (%v), want the given-up batch %v", got, err, tc.wantDead)
+			if got, err := d.QuestionIDs(); err != nil || !slices.Equal(got, tc.wantFailed) {
+				t.Errorf("the record's payload holds %v (%v), want the given-up batch %v", got, err, tc.wantFailed)
 			}
 			if got, want := d.RequestContext.ApproximateInvokeCount, m.MaxRetryAttempts+1-tc.spentRetries; got != want {
 				t.Errorf("approximateInvokeCount %d, want %d (the first try and %d retries, %d spent before)", got, want, m.MaxRetryAttempts, tc.spentRetries)
@@ -330,9 +330,9 @@ func TestPoisonRecordGoesToTheDeadLetterQueueAndTheStreamMovesOn(t *testing.T) {
 				t.Errorf("the poison record was in %d invocations, want at least %d", count, m.MaxRetryAttempts+1)
 			}
 			for _, id := range ids {
-				if slices.Contains(notified, id) == slices.Contains(tc.wantDead, id) {
-					t.Errorf("record %s: notified=%v dead-lettered=%v, want exactly one of them",
-						id, slices.Contains(notified, id), slices.Contains(tc.wantDead, id))
+				if slices.Contains(notified, id) == slices.Contains(tc.wantFailed, id) {
+					t.Errorf("record %s: notified=%v given up=%v, want exactly one of them",
+						id, slices.Contains(notified, id), slices.Contains(tc.wantFailed, id))
 				}
 			}
 		})
@@ -352,7 +352,7 @@ func TestRecordsOlderThanMaxRecordAgeAreNotInvoked(t *testing.T) {
 	startPoller(t, stream, m, f, now)
 
 	eventually(t, "the fresh record notified", func() bool { _, n, _ := f.snapshot(); return len(n) == 1 })
-	invocations, notified, dead := f.snapshot()
+	invocations, notified, failed := f.snapshot()
 	if !slices.Equal(notified, []string{"fresh"}) {
 		t.Errorf("notified %v, want only the fresh record", notified)
 	}
@@ -361,12 +361,12 @@ func TestRecordsOlderThanMaxRecordAgeAreNotInvoked(t *testing.T) {
 			t.Errorf("invocation %v holds a record older than the maximum record age", inv)
 		}
 	}
-	if len(dead) != 1 {
-		t.Fatalf("dead-letter records %+v, want one", dead)
+	if len(failed) != 1 {
+		t.Fatalf("on-failure records %+v, want one", failed)
 	}
-	d := dead[0]
+	d := failed[0]
 	if d.RequestContext.Condition != ConditionRecordAge || d.RequestContext.ApproximateInvokeCount != 0 || d.ResponseContext != nil {
-		t.Errorf("dead-letter record %+v, want condition %s, no invocation", d, ConditionRecordAge)
+		t.Errorf("on-failure record %+v, want condition %s, no invocation", d, ConditionRecordAge)
 	}
 	if info := d.DDBStreamBatchInfo; info.StartSequenceNumber != seqs["old1"] || info.EndSequenceNumber != seqs["old2"] || info.BatchSize != 2 {
 		t.Errorf("batch info %+v, want old1..old2 (%s..%s)", info, seqs["old1"], seqs["old2"])

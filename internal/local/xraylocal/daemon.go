@@ -1,42 +1,45 @@
 package xraylocal
 
 import (
-	"bytes"
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/mysfits/mysfits-questions/internal/traces"
 )
 
 // maxDatagram is the largest UDP payload; the SDK streams subsegments
 // separately to stay far below it.
 const maxDatagram = 64 << 10
 
-// DaemonConfig tunes when a trace counts as finished.
+// DaemonConfig says where the documents go and when a trace counts as
+// finished.
 type DaemonConfig struct {
+	// Store keeps every well-formed document as it arrives; the trace
+	// console reads it too. nil = a store of its own (traces.NewStore(0)).
+	Store *traces.Store
 	// Settle is how long a trace must stay quiet after its root segment
 	// closed: subsegments sent by other goroutines may still be on the way.
 	Settle time.Duration
 	// Expire reports a trace that never got a closed root segment (a crash,
 	// a lost datagram) this long after its last document.
 	Expire time.Duration
-	// OnTrace receives every finished trace, in the daemon's goroutine.
-	OnTrace func(Trace)
-	// OnDocument receives each well-formed segment document as it arrived
-	// (the JSON after the header line), before it is grouped; the bytes are
-	// the callee's to keep.
-	OnDocument func(doc []byte)
-	Log        *slog.Logger // nil = slog.Default()
-	Now        func() time.Time
+	// OnTrace receives every finished trace as Store holds it then,
+	// assembled and summarized, in the daemon's goroutine.
+	OnTrace func(traces.TraceDocs, traces.TraceSummary)
+	Log     *slog.Logger // nil = slog.Default()
+	Now     func() time.Time
 }
 
-// Daemon is a local stand-in for the X-Ray daemon: it decodes the
-// `{"format":"json","version":1}\n{...}` datagrams, groups documents by
-// trace id and reports each trace once it is finished.
+// Daemon is a local stand-in for the X-Ray daemon: it feeds the
+// `{"format":"json","version":1}\n{...}` datagrams to the store and reports
+// each trace once it is finished.
 type Daemon struct {
 	conn *net.UDPConn
 	cfg  DaemonConfig
@@ -45,8 +48,9 @@ type Daemon struct {
 	pending map[string]*pendingTrace
 }
 
+// pendingTrace is what the daemon needs to tell when a trace is finished;
+// its documents are in the store.
 type pendingTrace struct {
-	docs     []Segment
 	rootDone bool
 	lastSeen time.Time
 }
@@ -74,8 +78,11 @@ func Listen(addr string, cfg DaemonConfig) (*Daemon, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Store == nil {
+		cfg.Store = traces.NewStore(0)
+	}
 	if cfg.OnTrace == nil {
-		cfg.OnTrace = func(Trace) {}
+		cfg.OnTrace = func(traces.TraceDocs, traces.TraceSummary) {}
 	}
 	return &Daemon{conn: conn, cfg: cfg, pending: map[string]*pendingTrace{}}, nil
 }
@@ -112,53 +119,27 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("X-Ray daemon: reading: %w", err)
 		}
-		doc, raw, err := decodeDatagram(buf[:n])
+		doc, err := d.cfg.Store.AddDatagram(buf[:n])
 		if err != nil {
 			d.cfg.Log.Warn("X-Ray daemon: dropping a datagram", "error", err)
 			continue
 		}
-		if d.cfg.OnDocument != nil {
-			d.cfg.OnDocument(bytes.Clone(raw))
-		}
-		d.add(doc)
+		d.seen(doc)
 	}
 }
 
-// decodeDatagram checks the header line and decodes the document after it,
-// which it also returns as sent.
-func decodeDatagram(b []byte) (Segment, []byte, error) {
-	head, body, ok := bytes.Cut(b, []byte("\n"))
-	if !ok {
-		return Segment{}, nil, errors.New("no header line")
-	}
-	var h struct {
-		Format  string `json:"format"`
-		Version int    `json:"version"`
-	}
-	if err := json.Unmarshal(head, &h); err != nil || h.Format != "json" || h.Version != 1 {
-		return Segment{}, nil, fmt.Errorf("unexpected header %.60q", head)
-	}
-	var s Segment
-	if err := json.Unmarshal(body, &s); err != nil {
-		return Segment{}, nil, fmt.Errorf("decoding the segment document: %w", err)
-	}
-	if s.TraceID == "" || s.ID == "" {
-		return Segment{}, nil, errors.New("segment document without trace_id or id")
-	}
-	return s, body, nil
-}
-
-func (d *Daemon) add(s Segment) {
+// seen notes a document of a pending trace; a closed root segment starts
+// the trace's settling.
+func (d *Daemon) seen(doc traces.Document) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p := d.pending[s.TraceID]
+	p := d.pending[doc.TraceID]
 	if p == nil {
 		p = &pendingTrace{}
-		d.pending[s.TraceID] = p
+		d.pending[doc.TraceID] = p
 	}
-	p.docs = append(p.docs, s)
 	p.lastSeen = d.cfg.Now()
-	if s.ParentID == "" && s.Type != "subsegment" && !s.InProgress {
+	if doc.ParentID == "" && !doc.IsSubsegment() && !doc.InProgress {
 		p.rootDone = true
 	}
 }
@@ -167,18 +148,31 @@ func (d *Daemon) add(s Segment) {
 // when the daemon stops), oldest first.
 func (d *Daemon) flush(all bool) {
 	now := d.cfg.Now()
-	var done []Trace
+	var ids []string
 	d.mu.Lock()
 	for id, p := range d.pending {
 		quiet := now.Sub(p.lastSeen)
 		if all || (p.rootDone && quiet >= d.cfg.Settle) || quiet >= d.cfg.Expire {
-			done = append(done, Trace{ID: id, Documents: p.docs, Complete: p.rootDone})
+			ids = append(ids, id)
 			delete(d.pending, id)
 		}
 	}
 	d.mu.Unlock()
-	sortTraces(done)
-	for _, t := range done {
-		d.cfg.OnTrace(t)
+	type finished struct {
+		docs    traces.TraceDocs
+		summary traces.TraceSummary
+	}
+	done := make([]finished, 0, len(ids))
+	for _, id := range ids {
+		t, s, ok := d.cfg.Store.Trace(id)
+		if !ok {
+			d.cfg.Log.Warn("X-Ray daemon: a finished trace was pushed out of the store by newer ones before it was reported", "trace_id", id)
+			continue
+		}
+		done = append(done, finished{t, s})
+	}
+	slices.SortFunc(done, func(a, b finished) int { return cmp.Compare(a.summary.StartTime, b.summary.StartTime) })
+	for _, f := range done {
+		d.cfg.OnTrace(f.docs, f.summary)
 	}
 }

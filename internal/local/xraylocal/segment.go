@@ -1,8 +1,8 @@
-// Package xraylocal is the X-Ray side of the local stack: the segment
-// documents that API Gateway and Lambda emit on AWS (the local stack emits
-// them itself, so traces have the same shape), the UDP emitter, and a
-// daemon that receives what the SDK and the stack send, assembles traces
-// and reports each finished one.
+// Package xraylocal is the X-Ray side of the local stack: the UDP emitter
+// the API Gateway and Lambda stand-ins send their segments with (in the
+// trace model's document type, internal/traces, so traces have the shape
+// AWS gives them), and a daemon that feeds what the SDK and the stack send
+// into the trace model's store and reports each finished trace.
 package xraylocal
 
 import (
@@ -11,40 +11,11 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"time"
 
 	"github.com/mysfits/mysfits-questions/internal/traces"
 
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 )
-
-// The segment document is the trace model's (internal/traces): the stack
-// writes the documents of the AWS services it stands in for in the same
-// type the trace console and cmd/traces read.
-type (
-	Segment      = traces.Document
-	HTTP         = traces.HTTP
-	HTTPRequest  = traces.HTTPRequest
-	HTTPResponse = traces.HTTPResponse
-	Cause        = traces.Cause
-	Exception    = traces.Exception
-)
-
-// Origins of the segments AWS services emit.
-const (
-	OriginAPIGatewayStage = "AWS::ApiGateway::Stage"
-	OriginLambda          = "AWS::Lambda"
-	OriginLambdaFunction  = "AWS::Lambda::Function"
-)
-
-// Epoch is the time format of segment documents: seconds since the epoch.
-func Epoch(t time.Time) float64 { return float64(t.UnixNano()) / float64(time.Second) }
-
-// FromEpoch converts back.
-func FromEpoch(s float64) time.Time {
-	sec := int64(s)
-	return time.Unix(sec, int64((s-float64(sec))*float64(time.Second)))
-}
 
 // NewTraceID and NewSegmentID are the SDK's id formats.
 func NewTraceID() string   { return xray.NewTraceID() }
@@ -96,7 +67,7 @@ func (e *Emitter) Addr() *net.UDPAddr { return e.addr }
 
 // Emit sends one document. Like the SDK, a lost datagram is not an error
 // the traced code should see, but the caller may log it.
-func (e *Emitter) Emit(s Segment) error {
+func (e *Emitter) Emit(s traces.Document) error {
 	doc, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encoding segment %s: %w", s.Name, err)

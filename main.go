@@ -45,30 +45,17 @@ import (
 	"github.com/mysfits/mysfits-questions/contract"
 )
 
-// Configuration keys, in the project namespace (`pulumi config set stage 2`).
-// Pulumi.yaml declares their types and defaults; the program applies the
-// contract's, the same, when a key is absent (TestProjectFiles keeps them
-// equal).
-const (
-	keyStage              = "stage"
-	keyAdminEmail         = "adminEmail"
-	keyFaultPercent       = "faultPercent"
-	keyFaultDelay         = "faultDelay"
-	keyAllowedOrigin      = "allowedOrigin"
-	keyMysfitsStack       = "mysfitsStack"
-	keyThrottleRateLimit  = "throttleRateLimit"
-	keyThrottleBurstLimit = "throttleBurstLimit"
-	keyLogRetentionDays   = "logRetentionDays"
-	keyAlarmEmail         = "alarmEmail"
-)
+// configNames are the configuration keys, in the project namespace
+// (`pulumi config set stage 2`), as the contract writes them once for the
+// program and the local runner (contract.ConfigKeys). Pulumi.yaml declares
+// their types and defaults; the program applies the contract's, the same,
+// when a key is absent (TestProjectFiles keeps them equal). Errors name
+// each setting by its key.
+var configNames = contract.ConfigKeys()
 
-// configNames name the settings in configuration errors: the keys.
-var configNames = contract.SettingNames{
-	AdminEmail: keyAdminEmail, AlarmEmail: keyAlarmEmail, AllowedOrigin: keyAllowedOrigin,
-	Tracing:           contract.TracingNames{Stage: keyStage, FaultPercent: keyFaultPercent, FaultDelay: keyFaultDelay},
-	ThrottleRateLimit: keyThrottleRateLimit, ThrottleBurstLimit: keyThrottleBurstLimit,
-	LogRetentionDays: keyLogRetentionDays,
-}
+// keyMysfitsStack names the main Mysfits stack whose site URL gives the
+// CORS origin; it is the program's own key, not a setting of the service.
+const keyMysfitsStack = "mysfitsStack"
 
 // websiteURLOutput is the output of the main Mysfits stack holding the
 // site's URL (such as http://bucket.s3-website-us-east-1.amazonaws.com or
@@ -150,8 +137,9 @@ func (p program) run(ctx *pulumi.Context) error {
 	return nil
 }
 
-// loadSettings reads and checks every key with the contract's one parse;
-// an absent key takes its default (Pulumi.yaml declares the same ones,
+// loadSettings reads and checks every key with the contract's one parse
+// (the tracing stage, the fault settings and the instrumentation among
+// them); an absent key takes its default (Pulumi.yaml declares the same ones,
 // TestProjectFiles keeps them equal). The error lists each bad key with
 // its value and what is allowed.
 func loadSettings(ctx *pulumi.Context) (settings, error) {
@@ -159,19 +147,7 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 		v, _ := ctx.GetConfig(ctx.Project() + ":" + key)
 		return v
 	}
-	s, err := contract.ParseSettings(contract.RawSettings{
-		AdminEmail:    get(keyAdminEmail),
-		AlarmEmail:    get(keyAlarmEmail),
-		AllowedOrigin: get(keyAllowedOrigin),
-		Tracing: contract.RawTracing{
-			Stage:        get(keyStage),
-			FaultPercent: get(keyFaultPercent),
-			FaultDelay:   get(keyFaultDelay),
-		},
-		ThrottleRateLimit:  get(keyThrottleRateLimit),
-		ThrottleBurstLimit: get(keyThrottleBurstLimit),
-		LogRetentionDays:   get(keyLogRetentionDays),
-	}, configNames)
+	s, err := contract.ParseSettings(configNames.Raw(get), configNames)
 	if err != nil {
 		return settings{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}

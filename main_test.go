@@ -32,6 +32,20 @@ const (
 	testEmail   = "admin@mysfits.example"
 )
 
+// The configuration keys the tests set, by the program's names for them.
+var (
+	keyStage              = configNames.Tracing.Stage
+	keyFaultPercent       = configNames.Tracing.FaultPercent
+	keyFaultDelay         = configNames.Tracing.FaultDelay
+	keyInstrumentation    = configNames.Tracing.Instrumentation
+	keyAdminEmail         = configNames.AdminEmail
+	keyAlarmEmail         = configNames.AlarmEmail
+	keyAllowedOrigin      = configNames.AllowedOrigin
+	keyThrottleRateLimit  = configNames.ThrottleRateLimit
+	keyThrottleBurstLimit = configNames.ThrottleBurstLimit
+	keyLogRetentionDays   = configNames.LogRetentionDays
+)
+
 // testProgram is the program with a builder that really builds each
 // function, once per test binary.
 var testProgram program
@@ -217,6 +231,40 @@ func TestLoadSettingsDefaults(t *testing.T) {
 	}
 }
 
+// `pulumi config set instrumentation opentelemetry` at any stage deploys
+// OpenTelemetry's builds with what they need, and nothing else changes: the
+// same resources, the same outputs.
+func TestInstrumentationConfig(t *testing.T) {
+	t.Parallel()
+	for _, stage := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("stage %d", stage), func(t *testing.T) {
+			t.Parallel()
+			xray := mustRun(t, "dev", baseConfig(stage))
+			cfg := baseConfig(stage)
+			cfg[keyInstrumentation] = "opentelemetry"
+			otel := mustRun(t, "dev", cfg)
+			s, err := loadSettings(newTestContext(t, newMockCloud("dev"), cfg))
+			if err != nil || s.Tracing.Instrumentation != contract.InstrumentationOpenTelemetry || s.Tracing.Stage != contract.TracingStage(stage) {
+				t.Fatalf("loadSettings = %+v, %v", s.Tracing, err)
+			}
+			for _, name := range []string{"questions-post", "questions-process"} {
+				x := pm.StringMap(t, xray.cloud.Get(t, "aws:lambda/function:Function", name).Inputs, "environment", "variables")
+				o := pm.StringMap(t, otel.cloud.Get(t, "aws:lambda/function:Function", name).Inputs, "environment", "variables")
+				if _, set := x[contract.EnvInstrumentation]; set {
+					t.Errorf("%s: the X-Ray SDK's environment sets %s", name, contract.EnvInstrumentation)
+				}
+				if o[contract.EnvInstrumentation] != "opentelemetry" || o[contract.EnvOTLPTracesEndpoint] != contract.XRayOTLPTracesEndpoint(pm.Region) {
+					t.Errorf("%s: OpenTelemetry's environment %v", name, o)
+				}
+			}
+			if len(xray.cloud.Resources()) != len(otel.cloud.Resources()) || len(xray.exports) != len(otel.exports) {
+				t.Errorf("%d resources and %d outputs with the X-Ray SDK, %d and %d with OpenTelemetry",
+					len(xray.cloud.Resources()), len(xray.exports), len(otel.cloud.Resources()), len(otel.exports))
+			}
+		})
+	}
+}
+
 // The origin rules themselves are contract.ParseOrigin's (tested there);
 // this shows the configuration goes through them.
 func TestLoadSettingsNormalizesOrigin(t *testing.T) {
@@ -244,6 +292,7 @@ func TestLoadSettingsErrors(t *testing.T) {
 		{"fault delay not a duration", map[string]string{keyFaultDelay: "5 seconds"}, []string{`faultDelay: "5 seconds" is not allowed (must be a duration such as 5s`}},
 		{"fault delay too long", map[string]string{keyFaultDelay: "30s"}, []string{`faultDelay: 30s is not allowed`, "between 100ms and 25s"}},
 		{"fault delay too short", map[string]string{keyFaultDelay: "10ms"}, []string{`faultDelay: 10ms is not allowed`}},
+		{"instrumentation unknown", map[string]string{keyInstrumentation: "otel"}, []string{`instrumentation: "otel" is not allowed (must be xray-sdk or opentelemetry)`}},
 		{"admin e-mail missing", map[string]string{keyAdminEmail: "-"}, []string{"adminEmail: not set (required"}},
 		{"admin e-mail empty", map[string]string{keyAdminEmail: ""}, []string{"adminEmail: not set"}},
 		{"admin e-mail invalid", map[string]string{keyAdminEmail: "not-an-email"}, []string{`adminEmail: "not-an-email" is not allowed (it must be an e-mail address`}},
@@ -260,8 +309,8 @@ func TestLoadSettingsErrors(t *testing.T) {
 		{"retention not a number", map[string]string{keyLogRetentionDays: "two weeks"}, []string{`logRetentionDays: "two weeks" is not allowed`}},
 		{
 			"every error at once",
-			map[string]string{keyStage: "9", keyFaultPercent: "200", keyLogRetentionDays: "2"},
-			[]string{"stage: 9 is not allowed", "faultPercent: 200 is not allowed", "logRetentionDays: 2 is not allowed"},
+			map[string]string{keyStage: "9", keyFaultPercent: "200", keyLogRetentionDays: "2", keyInstrumentation: "zipkin"},
+			[]string{"stage: 9 is not allowed", "faultPercent: 200 is not allowed", "logRetentionDays: 2 is not allowed", `instrumentation: "zipkin"`},
 		},
 	}
 	for _, tt := range tests {
@@ -483,7 +532,7 @@ func TestProjectFiles(t *testing.T) {
 	wantTypes := map[string]string{
 		keyStage: "integer", keyAdminEmail: "string", keyFaultPercent: "integer", keyFaultDelay: "string",
 		keyAllowedOrigin: "string", keyMysfitsStack: "string", keyAlarmEmail: "string", keyThrottleRateLimit: "integer",
-		keyThrottleBurstLimit: "integer", keyLogRetentionDays: "integer",
+		keyThrottleBurstLimit: "integer", keyLogRetentionDays: "integer", keyInstrumentation: "string",
 	}
 	if len(project.Config) != len(wantTypes) {
 		t.Errorf("project declares %d keys, want %d", len(project.Config), len(wantTypes))
@@ -567,6 +616,7 @@ func programDefault(key string) string {
 		keyStage:              strconv.Itoa(int(d.Tracing.Stage)),
 		keyFaultPercent:       strconv.Itoa(d.Tracing.Faults.Percent),
 		keyFaultDelay:         d.Tracing.Faults.Delay.String(),
+		keyInstrumentation:    d.Tracing.Instrumentation.String(),
 		keyAllowedOrigin:      d.AllowedOrigin,
 		keyAlarmEmail:         d.AlarmEmail,
 		keyMysfitsStack:       "",

@@ -3,9 +3,11 @@ package components
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -20,6 +22,22 @@ const TracedGoFunctionType = "mysfits:questions:TracedGoFunction"
 // xrayWriteActions are what active tracing needs; X-Ray has no resource-level
 // permissions for them, so they are the one grant on "*".
 var xrayWriteActions = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+// otlpWriteActions are what a function tracing with OpenTelemetry needs on
+// top: sending spans to X-Ray's OTLP endpoint, which indexes a share of
+// them as trace summaries (Service Authorization Reference, "Actions,
+// resources, and condition keys for AWS X-Ray":
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).
+// They too are X-Ray writes without resource-level permissions.
+var otlpWriteActions = []string{"xray:PutSpans", "xray:PutSpansForIndexing"}
+
+// xrayActions are the X-Ray writes of a function traced with inst.
+func xrayActions(inst contract.Instrumentation) []string {
+	if inst == contract.InstrumentationOpenTelemetry {
+		return slices.Concat(xrayWriteActions, otlpWriteActions)
+	}
+	return xrayWriteActions
+}
 
 // How every function runs: Go's custom runtime on Graviton, the smallest
 // memory size (the handlers wait on DynamoDB and SNS, they do not compute).
@@ -50,6 +68,11 @@ type TracedGoFunctionArgs struct {
 	// Statements are what the code itself needs. The component adds writes
 	// to its own log group and X-Ray, and nothing else.
 	Statements []PolicyStatement
+	// Instrumentation is what records the function's own spans (Package
+	// must be its build). With OpenTelemetry the component also lets the
+	// role send spans to X-Ray's OTLP endpoint and names that endpoint in
+	// the environment (contract.EnvOTLPTracesEndpoint).
+	Instrumentation contract.Instrumentation
 }
 
 func (a *TracedGoFunctionArgs) validate() error {
@@ -67,6 +90,9 @@ func (a *TracedGoFunctionArgs) validate() error {
 		if len(s.Actions) == 0 || s.Resources == nil {
 			errs = append(errs, fmt.Errorf("statement %d: needs actions and resources", i))
 		}
+	}
+	if !a.Instrumentation.Valid() {
+		errs = append(errs, fmt.Errorf("instrumentation %s: must be %s", a.Instrumentation, contract.InstrumentationChoices()))
 	}
 	return errors.Join(errs...)
 }
@@ -138,7 +164,7 @@ func NewTracedGoFunction(ctx *pulumi.Context, name string, args *TracedGoFunctio
 			Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 			Resources: pulumi.StringArray{logs.Arn, pulumi.Sprintf("%s:*", logs.Arn)},
 		},
-		PolicyStatement{Actions: xrayWriteActions, Resources: pulumi.ToStringArray([]string{"*"})},
+		PolicyStatement{Actions: xrayActions(args.Instrumentation), Resources: pulumi.ToStringArray([]string{"*"})},
 	)
 	policy, err := iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{
 		Role:   role.Name,
@@ -158,7 +184,7 @@ func NewTracedGoFunction(ctx *pulumi.Context, name string, args *TracedGoFunctio
 		Handler:        pulumi.String(bootstrapName),
 		MemorySize:     pulumi.Int(functionMemoryMB),
 		Timeout:        pulumi.Int(int(args.Timeout / time.Second)),
-		Environment:    &lambda.FunctionEnvironmentArgs{Variables: args.Environment},
+		Environment:    &lambda.FunctionEnvironmentArgs{Variables: environment(ctx, args, parent)},
 		// Active at every stage: the stages differ in what else is traced.
 		TracingConfig: &lambda.FunctionTracingConfigArgs{Mode: pulumi.String("Active")},
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
@@ -195,4 +221,36 @@ func NewTracedGoFunction(ctx *pulumi.Context, name string, args *TracedGoFunctio
 		return nil, err
 	}
 	return fn, nil
+}
+
+// environment is the function's environment: args.Environment, and with
+// OpenTelemetry where the spans go, X-Ray's OTLP endpoint in the stack's
+// region (the route AWS documents for sending OpenTelemetry spans to X-Ray
+// without a collector: CloudWatch User Guide, "OTLP Endpoints"). The
+// function would default to the same; naming it shows in the console
+// where the spans go, and an endpoint the caller set (either of the two
+// standard variables) is kept.
+func environment(ctx *pulumi.Context, args *TracedGoFunctionArgs, parent pulumi.ResourceOrInvokeOption) pulumi.StringMapInput {
+	if args.Instrumentation != contract.InstrumentationOpenTelemetry {
+		return args.Environment
+	}
+	var env pulumi.StringMapOutput
+	if args.Environment == nil {
+		env = pulumi.StringMap{}.ToStringMapOutput()
+	} else {
+		env = args.Environment.ToStringMapOutput()
+	}
+	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, parent)
+	return pulumi.All(env, region.Name()).ApplyT(func(v []any) map[string]string {
+		vars := maps.Clone(v[0].(map[string]string))
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		_, traces := vars[contract.EnvOTLPTracesEndpoint]
+		_, base := vars[contract.EnvOTLPEndpoint]
+		if !traces && !base {
+			vars[contract.EnvOTLPTracesEndpoint] = contract.XRayOTLPTracesEndpoint(v[1].(string))
+		}
+		return vars
+	}).(pulumi.StringMapOutput)
 }

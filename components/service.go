@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
@@ -29,9 +30,13 @@ type QuestionsServiceArgs struct {
 	AdminEmail string
 	// AllowedOrigin is "*" or the Mysfits site's origin.
 	AllowedOrigin string
-	// Tracing is the stage and the fault settings. The faults size the post
-	// function's timeout at every stage, so switching to stage 3 changes
-	// only the environment; they reach the functions at stage 3 only.
+	// Tracing is the stage, the fault settings and the instrumentation. The
+	// faults size the post function's timeout at every stage, so switching
+	// to stage 3 changes only the environment; they reach the functions at
+	// stage 3 only. Tracing.Instrumentation picks the functions' build: the
+	// X-Ray SDK's (the default) or OpenTelemetry's, which sends its spans to
+	// X-Ray's OTLP endpoint and needs CloudWatch Transaction Search in the
+	// account (docs/opentelemetry.md).
 	Tracing          contract.Tracing
 	Throttle         Throttle
 	LogRetentionDays int
@@ -44,7 +49,8 @@ type QuestionsServiceArgs struct {
 // argNames name the settings in errors about these arguments.
 var argNames = contract.SettingNames{
 	AdminEmail: "AdminEmail", AlarmEmail: "AlarmEmail", AllowedOrigin: "AllowedOrigin",
-	Tracing:           contract.TracingNames{Stage: "Tracing.Stage", FaultPercent: "Tracing.Faults.Percent", FaultDelay: "Tracing.Faults.Delay"},
+	Tracing: contract.TracingNames{Stage: "Tracing.Stage", FaultPercent: "Tracing.Faults.Percent", FaultDelay: "Tracing.Faults.Delay",
+		Instrumentation: "Tracing.Instrumentation"},
 	ThrottleRateLimit: "Throttle.RateLimit", ThrottleBurstLimit: "Throttle.BurstLimit",
 	LogRetentionDays: "LogRetentionDays",
 }
@@ -95,6 +101,10 @@ type QuestionsService struct {
 	SamplingRuleName         pulumi.StringOutput    `pulumi:"samplingRuleName"`
 	AdminSubscriptionPending pulumi.BoolOutput      `pulumi:"adminEmailPending"`
 	AlarmSubscriptionPending pulumi.BoolOutput      `pulumi:"alarmEmailPending"`
+
+	// transactionSearchHint is the warning `pulumi up` prints with
+	// OpenTelemetry (transactionSearchWarning); unset with the X-Ray SDK.
+	transactionSearchHint pulumi.StringOutput
 }
 
 // NewQuestionsService creates the service. Every child is named from name
@@ -161,8 +171,10 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	postFn := contract.PostFunction(settings, pulumi.StringInput(table.Name), stringInput)
 	processFn := contract.ProcessFunction(settings, pulumi.StringInput(topic.Arn), stringInput)
 
+	instrumentation := args.Tracing.Instrumentation
 	post, err := NewTracedGoFunction(ctx, name+"-post", &TracedGoFunctionArgs{
-		Package:          contract.PostFunctionPackage,
+		Package:          postFn.Package,
+		Instrumentation:  instrumentation,
 		Builder:          args.Builder,
 		Description:      "Stores a question posted to the Mythical Mysfits Contact Us form",
 		Environment:      pulumi.StringMap(postFn.Env),
@@ -177,7 +189,8 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	}
 
 	process, err := NewTracedGoFunction(ctx, name+"-process", &TracedGoFunctionArgs{
-		Package:          contract.ProcessFunctionPackage,
+		Package:          processFn.Package,
+		Instrumentation:  instrumentation,
 		Builder:          args.Builder,
 		Description:      "Notifies the Mythical Mysfits administrator of new questions",
 		Environment:      pulumi.StringMap(processFn.Env),
@@ -264,7 +277,7 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 	svc.OperationsTopicArn, svc.AlarmNames = ops.TopicArn, ops.AlarmNames
 	svc.XRayGroupName, svc.XRayGroupArn, svc.SamplingRuleName = ops.GroupName, ops.GroupArn, ops.SamplingRuleName
 	svc.AdminSubscriptionPending, svc.AlarmSubscriptionPending = adminSub.PendingConfirmation, ops.SubscriptionPending
-	if err := ctx.RegisterResourceOutputs(svc, pulumi.Map{
+	outputs := pulumi.Map{
 		"apiEndpoint":         svc.APIEndpoint,
 		"restApiId":           svc.RestAPIID,
 		"tableName":           svc.TableName,
@@ -286,10 +299,44 @@ func NewQuestionsService(ctx *pulumi.Context, name string, args *QuestionsServic
 		"alarmEmailPending":   svc.AlarmSubscriptionPending,
 		// Awaited so the hint is printed while SNS waits for the admin.
 		"adminEmailHint": warnIfPending(ctx, adminSub, "administrator's"),
-	}); err != nil {
+	}
+	if instrumentation == contract.InstrumentationOpenTelemetry {
+		// Only then: an X-Ray SDK stack's component keeps the outputs it had.
+		svc.transactionSearchHint = warnTransactionSearch(ctx, svc)
+		outputs["transactionSearchHint"] = svc.transactionSearchHint
+	}
+	if err := ctx.RegisterResourceOutputs(svc, outputs); err != nil {
 		return nil, err
 	}
 	return svc, nil
+}
+
+// TransactionSearchDocs is AWS's page on turning Transaction Search on.
+const TransactionSearchDocs = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Transaction-Search-getting-started.html"
+
+// transactionSearchWarning is what `pulumi up` says when the functions
+// trace with OpenTelemetry. X-Ray's OTLP endpoint takes spans only once
+// CloudWatch Transaction Search is enabled (CloudWatch User Guide,
+// "Getting started" with the OTLP endpoints: "Make sure Transaction Search
+// is enabled before you use the OTLP Endpoint"). It is an account setting
+// for all the account's spans, with its own pricing, so the component
+// neither turns it on nor can read it (the AWS provider has no resource or
+// data source for it): it says so at every deployment instead.
+func transactionSearchWarning(region string) string {
+	return fmt.Sprintf("instrumentation opentelemetry: the functions send their spans to X-Ray's OTLP endpoint %s, "+
+		"which takes them only once CloudWatch Transaction Search is enabled for this account in %s. "+
+		"Check with `aws xray get-trace-segment-destination --region %s` (Destination CloudWatchLogs, Status ACTIVE); "+
+		"to enable it see %s. Until then the traces hold Lambda's and API Gateway's segments only, and the functions "+
+		"log \"spans not exported\".", contract.XRayOTLPTracesEndpoint(region), region, region, TransactionSearchDocs)
+}
+
+// warnTransactionSearch prints the warning on the component and returns it.
+func warnTransactionSearch(ctx *pulumi.Context, svc *QuestionsService) pulumi.StringOutput {
+	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, pulumi.Parent(svc))
+	return region.Name().ApplyT(func(name string) (string, error) {
+		msg := transactionSearchWarning(name)
+		return msg, ctx.Log.Warn(msg, &pulumi.LogArgs{Resource: svc})
+	}).(pulumi.StringOutput)
 }
 
 // stringInput is a fixed string as a Pulumi input, for contract's builders.

@@ -20,8 +20,9 @@ func (s *QuestionsService) Annotate(a infer.Annotator) {
 		"a REST API (POST /questions, CORS) in front of a Lambda function that stores each question in a "+
 		"DynamoDB table, whose stream drives a second function that e-mails the administrator through an SNS topic; "+
 		"batches it cannot process are kept in a failure bucket, and CloudWatch alarms notify an operations topic. "+
-		"The component builds both functions from its Go source during the deployment, so the machine running "+
-		"Pulumi needs the Go toolchain.")
+		"The functions trace with the AWS X-Ray SDK (the default) or with OpenTelemetry (instrumentation), "+
+		"each from its own build. The component builds both functions from its Go source during the deployment, so the "+
+		"machine running Pulumi needs the Go toolchain.")
 	a.Describe(&s.APIEndpoint, "Base URL of the API's prod stage, https://{restApiId}.execute-api.{region}.amazonaws.com/prod. "+
 		"The Contact Us form POSTs {\"email\", \"questionText\"} as JSON to this URL + \"/questions\".")
 	a.Describe(&s.RestAPIID, "Id of the API Gateway REST API.")

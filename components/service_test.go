@@ -29,10 +29,16 @@ const (
 // testArgs are the service's arguments at a stage, with fault settings that
 // differ from the defaults so a test sees where they go.
 func testArgs(stage contract.TracingStage) *QuestionsServiceArgs {
+	return testArgsWith(stage, contract.InstrumentationXRaySDK)
+}
+
+// testArgsWith are testArgs with the functions traced by inst.
+func testArgsWith(stage contract.TracingStage, inst contract.Instrumentation) *QuestionsServiceArgs {
 	return &QuestionsServiceArgs{
-		AdminEmail:       testEmail,
-		AllowedOrigin:    testOrigin,
-		Tracing:          contract.Tracing{Stage: stage, Faults: contract.Faults{Percent: 30, Delay: 7 * time.Second}},
+		AdminEmail:    testEmail,
+		AllowedOrigin: testOrigin,
+		Tracing: contract.Tracing{Stage: stage, Faults: contract.Faults{Percent: 30, Delay: 7 * time.Second},
+			Instrumentation: inst},
 		Throttle:         Throttle{RateLimit: 25, BurstLimit: 50},
 		LogRetentionDays: 30,
 		Builder:          testBuilder,
@@ -106,9 +112,10 @@ func findFunction(t *testing.T, c *pm.Cloud, name string) function {
 	return f
 }
 
-// TestQuestionsServiceStages deploys the service at each stage and runs
-// every check on it: what differs between stages is in the table, what must
-// hold at every stage is in the checks.
+// TestQuestionsServiceStages deploys the service at each stage, with each
+// instrumentation, and runs every check on it: what differs between stages
+// is in the table, what must hold at every stage is in the checks, which
+// also know what each instrumentation adds.
 func TestQuestionsServiceStages(t *testing.T) {
 	t.Parallel()
 	stages := []struct {
@@ -126,6 +133,7 @@ func TestQuestionsServiceStages(t *testing.T) {
 		check func(*testing.T, deployed)
 	}{
 		{"functions", checkFunctions},
+		{"builds", checkBuilds},
 		{"environment", checkEnvironment},
 		{"timeouts", checkTimeouts},
 		{"iam", checkIAM},
@@ -139,26 +147,28 @@ func TestQuestionsServiceStages(t *testing.T) {
 		{"parents", checkParents},
 	}
 	for _, st := range stages {
-		t.Run(fmt.Sprintf("stage %d", st.stage), func(t *testing.T) {
-			t.Parallel()
-			d := deployService(t, "dev", testArgs(st.stage))
-			stage := d.c.Get(t, "aws:apigateway/stage:Stage", "questions-api-prod")
-			if got := pm.Field(stage.Inputs, "xrayTracingEnabled"); got != st.apiTracing {
-				t.Errorf("xrayTracingEnabled = %v, want %v", got, st.apiTracing)
-			}
-			if got := pm.Str(t, stage.Inputs, "stageName"); got != contract.StageName {
-				t.Errorf("stage name = %q, want %s", got, contract.StageName)
-			}
-			for _, f := range []function{d.post, d.process} {
-				env := pm.StringMap(t, f.lambda.Inputs, "environment", "variables")
-				if _, has := env[contract.EnvFaultPercent]; has != st.faultEnv {
-					t.Errorf("%s has %s: %v, want %v", f.lambda.Name, contract.EnvFaultPercent, has, st.faultEnv)
+		for _, inst := range []contract.Instrumentation{contract.InstrumentationXRaySDK, contract.InstrumentationOpenTelemetry} {
+			t.Run(fmt.Sprintf("stage %d %s", st.stage, inst), func(t *testing.T) {
+				t.Parallel()
+				d := deployService(t, "dev", testArgsWith(st.stage, inst))
+				stage := d.c.Get(t, "aws:apigateway/stage:Stage", "questions-api-prod")
+				if got := pm.Field(stage.Inputs, "xrayTracingEnabled"); got != st.apiTracing {
+					t.Errorf("xrayTracingEnabled = %v, want %v", got, st.apiTracing)
 				}
-			}
-			for _, c := range checks {
-				t.Run(c.name, func(t *testing.T) { c.check(t, d) })
-			}
-		})
+				if got := pm.Str(t, stage.Inputs, "stageName"); got != contract.StageName {
+					t.Errorf("stage name = %q, want %s", got, contract.StageName)
+				}
+				for _, f := range []function{d.post, d.process} {
+					env := pm.StringMap(t, f.lambda.Inputs, "environment", "variables")
+					if _, has := env[contract.EnvFaultPercent]; has != st.faultEnv {
+						t.Errorf("%s has %s: %v, want %v", f.lambda.Name, contract.EnvFaultPercent, has, st.faultEnv)
+					}
+				}
+				for _, c := range checks {
+					t.Run(c.name, func(t *testing.T) { c.check(t, d) })
+				}
+			})
+		}
 	}
 }
 
@@ -217,6 +227,12 @@ func checkEnvironment(t *testing.T, d deployed) {
 		contract.EnvAllowedOrigin: testOrigin,
 	}
 	wantProcess := map[string]string{contract.EnvTopicARN: d.topicArn}
+	if d.args.Tracing.Instrumentation == contract.InstrumentationOpenTelemetry {
+		// The build's instrumentation, and where its spans go: X-Ray's OTLP
+		// endpoint in the stack's region.
+		stageVars[contract.EnvInstrumentation] = "opentelemetry"
+		stageVars[contract.EnvOTLPTracesEndpoint] = "https://xray." + pm.Region + ".amazonaws.com/v1/traces"
+	}
 	for k, v := range stageVars {
 		wantPost[k], wantProcess[k] = v, v
 	}
@@ -233,9 +249,35 @@ func checkEnvironment(t *testing.T, d deployed) {
 		}
 		// What the functions will read back must be what was configured.
 		loaded, err := contract.LoadTracing(func(k string) string { return got[k] })
-		if err != nil || loaded.Stage != stage {
+		if err != nil || loaded.Stage != stage || loaded.Instrumentation != d.args.Tracing.Instrumentation {
 			t.Errorf("%s: LoadTracing = %+v, %v", tt.f.lambda.Name, loaded, err)
 		}
+	}
+}
+
+// checkBuilds: each function runs the build of its instrumentation, the
+// package contract names (so a zip carries one tracing SDK), and with
+// OpenTelemetry `pulumi up` warns about Transaction Search.
+func checkBuilds(t *testing.T, d deployed) {
+	t.Helper()
+	inst := d.args.Tracing.Instrumentation
+	postPkg, processPkg := inst.Packages()
+	for _, tt := range []struct {
+		f   function
+		pkg string
+	}{{d.post, postPkg}, {d.process, processPkg}} {
+		bundle, err := testBuilder.Build(t.Context(), tt.pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pm.Str(t, tt.f.lambda.Inputs, "sourceCodeHash"); got != bundle.SourceCodeHash {
+			t.Errorf("%s runs %s, want the build of %s", tt.f.lambda.Name, got, tt.pkg)
+		}
+	}
+	if want := map[contract.Instrumentation]string{
+		contract.InstrumentationXRaySDK: contract.PostFunctionPackage, contract.InstrumentationOpenTelemetry: contract.PostFunctionOTelPackage,
+	}[inst]; postPkg != want {
+		t.Errorf("%s builds %s, want %s", inst, postPkg, want)
 	}
 }
 
@@ -259,7 +301,12 @@ func checkIAM(t *testing.T, d deployed) {
 		arn := pm.Str(t, f.logs.State, "arn")
 		return pm.Allow([]string{arn, arn + ":*"}, "logs:CreateLogStream", "logs:PutLogEvents")
 	}
-	xray := pm.Allow([]string{"*"}, "xray:PutTraceSegments", "xray:PutTelemetryRecords")
+	// Active tracing's writes, and with OpenTelemetry the OTLP endpoint's.
+	xrayWrites := []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+	if d.args.Tracing.Instrumentation == contract.InstrumentationOpenTelemetry {
+		xrayWrites = append(xrayWrites, "xray:PutSpans", "xray:PutSpansForIndexing")
+	}
+	xray := pm.Allow([]string{"*"}, xrayWrites...)
 	pm.SameStatements(t, "post", pm.ParsePolicy(t, pm.Str(t, d.post.policy.Inputs, "policy")), []pm.Statement{
 		pm.Allow([]string{d.tableArn}, "dynamodb:PutItem"),
 		logs(d.post),
@@ -286,7 +333,7 @@ func checkIAM(t *testing.T, d deployed) {
 	// Only X-Ray writes may use "*", in any policy of the stack.
 	for _, p := range d.c.OfType("aws:iam/rolePolicy:RolePolicy") {
 		for _, s := range pm.ParsePolicy(t, pm.Str(t, p.Inputs, "policy")) {
-			if slices.Contains(s.Resource, "*") && !slices.Equal(s.Action, []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}) {
+			if slices.Contains(s.Resource, "*") && !slices.Equal(s.Action, xrayWrites) {
 				t.Errorf("%s grants %v on *", p.Name, s.Action)
 			}
 			for _, a := range s.Action {

@@ -133,6 +133,7 @@ func ParseSettings(raw RawSettings, names SettingNames) (Settings, error) {
 		unparsed[names.Tracing.Stage] = true
 		unparsed[names.Tracing.FaultPercent] = true
 		unparsed[names.Tracing.FaultDelay] = true
+		unparsed[names.Tracing.Instrumentation] = true
 	}
 	s.Tracing = tracing
 	rate := DefaultThrottleRateLimit

@@ -9,7 +9,7 @@ import (
 
 var testNames = SettingNames{
 	AdminEmail: "adminEmail", AlarmEmail: "alarmEmail", AllowedOrigin: "allowedOrigin",
-	Tracing:           TracingNames{Stage: "stage", FaultPercent: "faultPercent", FaultDelay: "faultDelay"},
+	Tracing:           TracingNames{Stage: "stage", FaultPercent: "faultPercent", FaultDelay: "faultDelay", Instrumentation: "instrumentation"},
 	ThrottleRateLimit: "throttleRateLimit", ThrottleBurstLimit: "throttleBurstLimit",
 	LogRetentionDays: "logRetentionDays",
 }
@@ -34,11 +34,12 @@ func TestParseSettings(t *testing.T) {
 		{name: "defaults", raw: valid, want: DefaultSettings(admin)},
 		{name: "every setting given", raw: RawSettings{
 			AdminEmail: admin, AlarmEmail: " ops@mysfits.example ", AllowedOrigin: "HTTPS://www.Mysfits.example/",
-			Tracing:           RawTracing{Stage: "3", FaultPercent: "30", FaultDelay: "1500ms"},
+			Tracing:           RawTracing{Stage: "3", FaultPercent: "30", FaultDelay: "1500ms", Instrumentation: "opentelemetry"},
 			ThrottleRateLimit: "25", ThrottleBurstLimit: "50", LogRetentionDays: "30",
 		}, want: Settings{
 			AdminEmail: admin, AlarmEmail: "ops@mysfits.example", AllowedOrigin: "https://www.mysfits.example",
-			Tracing:  Tracing{Stage: StageFaults, Faults: Faults{Percent: 30, Delay: 1500 * time.Millisecond}},
+			Tracing: Tracing{Stage: StageFaults, Faults: Faults{Percent: 30, Delay: 1500 * time.Millisecond},
+				Instrumentation: InstrumentationOpenTelemetry},
 			Throttle: Throttle{RateLimit: 25, BurstLimit: 50}, LogRetentionDays: 30,
 		}},
 		{name: "admin e-mail missing", raw: RawSettings{}, errs: []string{"adminEmail: not set (required: an e-mail address"}},
@@ -47,6 +48,8 @@ func TestParseSettings(t *testing.T) {
 		{name: "origin with a path", raw: with(func(r *RawSettings) { r.AllowedOrigin = "https://www.mysfits.example/contact.html" }),
 			errs: []string{`allowedOrigin: "https://www.mysfits.example/contact.html" is not allowed (must be * or an origin`}},
 		{name: "stage", raw: with(func(r *RawSettings) { r.Tracing.Stage = "4" }), errs: []string{"stage: 4 is not allowed (must be 1, 2 or 3)"}},
+		{name: "instrumentation", raw: with(func(r *RawSettings) { r.Tracing.Instrumentation = "otel" }),
+			errs: []string{`instrumentation: "otel" is not allowed (must be xray-sdk or opentelemetry)`}},
 		{name: "rate not an integer", raw: with(func(r *RawSettings) { r.ThrottleRateLimit = "2.5" }),
 			errs: []string{`throttleRateLimit: "2.5" is not allowed (must be an integer)`}},
 		{name: "rate zero", raw: with(func(r *RawSettings) { r.ThrottleRateLimit = "0" }), errs: []string{"throttleRateLimit: 0 is not allowed (must be greater than 0)"}},
@@ -56,9 +59,10 @@ func TestParseSettings(t *testing.T) {
 		{name: "retention not a number", raw: with(func(r *RawSettings) { r.LogRetentionDays = "two weeks" }),
 			errs: []string{`logRetentionDays: "two weeks" is not allowed (must be an integer)`}},
 		{name: "every error at once, each once", raw: RawSettings{
-			Tracing:           RawTracing{Stage: "two", FaultPercent: "200"},
+			Tracing:           RawTracing{Stage: "two", FaultPercent: "200", Instrumentation: "zipkin"},
 			ThrottleRateLimit: "x", ThrottleBurstLimit: "0", LogRetentionDays: "2",
-		}, errs: []string{"adminEmail: not set", `stage: "two" is not allowed`, `throttleRateLimit: "x"`, "throttleBurstLimit: 0", "logRetentionDays: 2"}},
+		}, errs: []string{"adminEmail: not set", `stage: "two" is not allowed`, `instrumentation: "zipkin" is not allowed`,
+			"faultPercent: 200 is not allowed", `throttleRateLimit: "x"`, "throttleBurstLimit: 0", "logRetentionDays: 2"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,8 +105,9 @@ func TestSettingsValidate(t *testing.T) {
 	s.Throttle.RateLimit = -1
 	s.LogRetentionDays = 0
 	s.Tracing.Stage = 9
+	s.Tracing.Instrumentation = -1
 	err := s.Validate(testNames)
-	for _, want := range []string{"allowedOrigin:", "throttleRateLimit: -1", "logRetentionDays: 0", "stage: 9"} {
+	for _, want := range []string{"allowedOrigin:", "throttleRateLimit: -1", "logRetentionDays: 0", "stage: 9", "instrumentation: instrumentation(-1)"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate = %v, want it to say %q", err, want)
 		}

@@ -14,13 +14,20 @@ const (
 	EnvStage         = "TRACING_STAGE"
 	EnvFaultPercent  = "FAULT_PERCENT"
 	EnvFaultDelay    = "FAULT_DELAY"
+	// EnvInstrumentation is set to "opentelemetry" when the functions
+	// trace with OpenTelemetry; unset means the X-Ray SDK.
+	EnvInstrumentation = "TRACING_INSTRUMENTATION"
 )
 
 // The functions' main packages, relative to the module root: what the
 // component deploys and the benchmarks start.
+// The X-Ray SDK's build is the default; the OpenTelemetry build of each
+// function runs the same handler (Instrumentation.Packages picks).
 const (
-	PostFunctionPackage    = "./functions/postquestion"
-	ProcessFunctionPackage = "./functions/processstream"
+	PostFunctionPackage        = "./functions/postquestion"
+	ProcessFunctionPackage     = "./functions/processstream"
+	PostFunctionOTelPackage    = "./functions/otel/postquestion"
+	ProcessFunctionOTelPackage = "./functions/otel/processstream"
 )
 
 // Timeouts.
@@ -44,12 +51,15 @@ func PostTimeout(faultDelay time.Duration) time.Duration {
 	return (t + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up
 }
 
-// Function is how one function is run: its environment and timeout. V is
-// the type of the values: plain strings on the local stack, Pulumi inputs in
-// the component, where the table name and topic ARN are outputs.
+// Function is how one function is run: its environment and timeout, and
+// the main package the component builds (the local stack runs the handler
+// in process). V is the type of the values: plain strings on the local
+// stack, Pulumi inputs in the component, where the table name and topic ARN
+// are outputs.
 type Function[V any] struct {
 	Env     map[string]V
 	Timeout time.Duration
+	Package string
 }
 
 // PostFunction is the post function's configuration (of the settings, it
@@ -59,7 +69,8 @@ func PostFunction[V any](s Settings, tableName V, literal func(string) V) Functi
 	env := literals(s.Tracing.Vars(), literal)
 	env[EnvTableName] = tableName
 	env[EnvAllowedOrigin] = literal(s.AllowedOrigin)
-	return Function[V]{Env: env, Timeout: PostTimeout(s.Tracing.Faults.Delay)}
+	pkg, _ := s.Tracing.Instrumentation.Packages()
+	return Function[V]{Env: env, Timeout: PostTimeout(s.Tracing.Faults.Delay), Package: pkg}
 }
 
 // ProcessFunction is the stream processor's configuration; topicARN is the
@@ -67,7 +78,8 @@ func PostFunction[V any](s Settings, tableName V, literal func(string) V) Functi
 func ProcessFunction[V any](s Settings, topicARN V, literal func(string) V) Function[V] {
 	env := literals(s.Tracing.Vars(), literal)
 	env[EnvTopicARN] = topicARN
-	return Function[V]{Env: env, Timeout: ProcessTimeout}
+	_, pkg := s.Tracing.Instrumentation.Packages()
+	return Function[V]{Env: env, Timeout: ProcessTimeout, Package: pkg}
 }
 
 func literals[V any](vars map[string]string, literal func(string) V) map[string]V {

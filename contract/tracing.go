@@ -3,6 +3,7 @@ package contract
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -67,15 +68,20 @@ type Faults struct {
 	Delay   time.Duration // how long the hangingException subsegment waits
 }
 
-// Tracing is the stage and the fault settings, as configured.
+// Tracing is the stage, the fault settings and the instrumentation, as
+// configured.
 type Tracing struct {
 	Stage  TracingStage
 	Faults Faults
+	// Instrumentation records the functions' own spans; the zero value is
+	// the X-Ray SDK.
+	Instrumentation Instrumentation
 }
 
 // DefaultTracing is what an unconfigured stack runs.
 func DefaultTracing() Tracing {
-	return Tracing{Stage: DefaultStage, Faults: Faults{Percent: DefaultFaultPercent, Delay: DefaultFaultDelay}}
+	return Tracing{Stage: DefaultStage, Faults: Faults{Percent: DefaultFaultPercent, Delay: DefaultFaultDelay},
+		Instrumentation: DefaultInstrumentation}
 }
 
 // TracingNames are the names a user typed the tracing settings under (config
@@ -83,6 +89,7 @@ func DefaultTracing() Tracing {
 // setting the way its caller knows it.
 type TracingNames struct {
 	Stage, FaultPercent, FaultDelay string
+	Instrumentation                 string
 }
 
 // The rules, each written once.
@@ -122,6 +129,9 @@ func (t Tracing) Validate(names TracingNames) error {
 	if t.Faults.Delay < MinFaultDelay || t.Faults.Delay > MaxFaultDelay {
 		errs = append(errs, &SettingError{names.FaultDelay, t.Faults.Delay.String(), errFaultDelay})
 	}
+	if !t.Instrumentation.Valid() {
+		errs = append(errs, &SettingError{names.Instrumentation, t.Instrumentation.String(), errInstrumentation})
+	}
 	return errors.Join(errs...)
 }
 
@@ -129,6 +139,7 @@ func (t Tracing) Validate(names TracingNames) error {
 // variables); an empty field takes its default.
 type RawTracing struct {
 	Stage, FaultPercent, FaultDelay string
+	Instrumentation                 string // "xray-sdk" or "opentelemetry"
 }
 
 // ParseTracing reads and validates the settings; the error holds one
@@ -157,26 +168,46 @@ func ParseTracing(raw RawTracing, names TracingNames) (Tracing, error) {
 		}
 		t.Faults.Delay = d
 	}
-	if len(errs) > 0 {
-		// A setting that does not parse is not validated again.
-		return Tracing{}, errors.Join(errs...)
+	if raw.Instrumentation != "" {
+		i, ok := parseInstrumentation(raw.Instrumentation)
+		if !ok {
+			errs = append(errs, &SettingError{names.Instrumentation, strconv.Quote(raw.Instrumentation), errInstrumentation})
+		}
+		t.Instrumentation = i
 	}
-	if err := t.Validate(names); err != nil {
-		return Tracing{}, err
+	// A setting that does not parse is not validated again; the others are,
+	// so every bad setting is reported at once.
+	for _, e := range unjoin(t.Validate(names)) {
+		if se := (*SettingError)(nil); errors.As(e, &se) && !slices.ContainsFunc(errs, func(p error) bool {
+			pe, ok := p.(*SettingError)
+			return ok && pe.Name == se.Name
+		}) {
+			errs = append(errs, se)
+		}
+	}
+	if len(errs) > 0 {
+		return Tracing{}, errors.Join(errs...)
 	}
 	return t, nil
 }
 
 // EnvTracingNames names the tracing settings in a function's environment.
-var EnvTracingNames = TracingNames{Stage: EnvStage, FaultPercent: EnvFaultPercent, FaultDelay: EnvFaultDelay}
+var EnvTracingNames = TracingNames{Stage: EnvStage, FaultPercent: EnvFaultPercent, FaultDelay: EnvFaultDelay,
+	Instrumentation: EnvInstrumentation}
 
 // Vars renders the settings as the functions' environment. The fault
 // settings are set at stage 3 only: below it the functions do not read them.
+// The instrumentation is set only when it is not the default, so the
+// X-Ray SDK's functions keep the environment they had before the setting
+// existed (no update on an unchanged stack).
 func (t Tracing) Vars() map[string]string {
 	vars := map[string]string{EnvStage: strconv.Itoa(int(t.Stage))}
 	if t.Stage.FaultInjection() {
 		vars[EnvFaultPercent] = strconv.Itoa(t.Faults.Percent)
 		vars[EnvFaultDelay] = t.Faults.Delay.String()
+	}
+	if t.Instrumentation != DefaultInstrumentation {
+		vars[EnvInstrumentation] = t.Instrumentation.String()
 	}
 	return vars
 }
@@ -185,8 +216,9 @@ func (t Tracing) Vars() map[string]string {
 // function, a map lookup in tests). Unset variables take their defaults.
 func LoadTracing(getenv func(string) string) (Tracing, error) {
 	return ParseTracing(RawTracing{
-		Stage:        getenv(EnvStage),
-		FaultPercent: getenv(EnvFaultPercent),
-		FaultDelay:   getenv(EnvFaultDelay),
+		Stage:           getenv(EnvStage),
+		FaultPercent:    getenv(EnvFaultPercent),
+		FaultDelay:      getenv(EnvFaultDelay),
+		Instrumentation: getenv(EnvInstrumentation),
 	}, EnvTracingNames)
 }

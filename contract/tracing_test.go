@@ -65,6 +65,8 @@ func TestParseTracing(t *testing.T) {
 		{name: "delay too long, checked at stage 1 too", raw: contract.RawTracing{Stage: "1", FaultDelay: "26s"}, bad: []string{"--fault-delay: 26s "}},
 		{name: "every field bad", raw: contract.RawTracing{Stage: "9", FaultPercent: "200", FaultDelay: "1h"},
 			bad: []string{"--stage: 9 ", "--fault-percent: 200 ", "--fault-delay: 1h0m0s "}},
+		{name: "one does not parse, the others are still checked", raw: contract.RawTracing{Stage: "x", FaultPercent: "200", FaultDelay: "1s"},
+			bad: []string{`--stage: "x"`, "--fault-percent: 200 "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

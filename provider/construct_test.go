@@ -58,6 +58,8 @@ func TestConstruct(t *testing.T) {
 		alarmEmail, origin    string
 		rate, burst, logsDays int
 		faultEnv              map[string]string
+		// otelEnv is what OpenTelemetry's builds get; nil: the X-Ray SDK's.
+		otelEnv map[string]string
 	}{
 		{
 			name:   "defaults",
@@ -82,6 +84,19 @@ func TestConstruct(t *testing.T) {
 			stage: contract.StageFaults, alarmEmail: testAlarmEmail, origin: testOrigin, rate: 25, burst: 50, logsDays: 30,
 			faultEnv: map[string]string{contract.EnvFaultPercent: "30", contract.EnvFaultDelay: (7 * time.Second).String()},
 		},
+		{
+			name: "stage 2 on OpenTelemetry",
+			inputs: map[string]property.Value{
+				inputAdminEmail:      property.New(testEmail),
+				inputStage:           property.New(2.0),
+				inputInstrumentation: property.New("opentelemetry"),
+			},
+			stage: contract.StageSDK, alarmEmail: testEmail, origin: contract.AnyOrigin,
+			rate: contract.DefaultThrottleRateLimit, burst: contract.DefaultThrottleBurstLimit,
+			logsDays: contract.DefaultLogRetentionDays,
+			otelEnv: map[string]string{contract.EnvInstrumentation: "opentelemetry",
+				contract.EnvOTLPTracesEndpoint: contract.XRayOTLPTracesEndpoint(pm.Region)},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,6 +117,17 @@ func TestConstruct(t *testing.T) {
 			checkInputsReachChildren(t, children, tc.stage, tc.origin, tc.rate, tc.burst, tc.logsDays, tc.faultEnv)
 			checkAlarmEmail(t, cloud, tc.alarmEmail)
 			checkOutputs(t, resp.State, children)
+			for _, fn := range []string{"post", "process"} {
+				env := pm.StringMap(t, children[fn].Inputs, "environment", "variables")
+				if _, set := env[contract.EnvInstrumentation]; set != (tc.otelEnv != nil) {
+					t.Errorf("%s environment %v: %s set = %t", fn, env, contract.EnvInstrumentation, set)
+				}
+				for k, v := range tc.otelEnv {
+					if env[k] != v {
+						t.Errorf("%s %s = %q, want %q", fn, k, env[k], v)
+					}
+				}
+			}
 		})
 	}
 }
@@ -284,11 +310,13 @@ func TestConstructRejectsInvalidInputs(t *testing.T) {
 		inputStage:            property.New(4.0),
 		inputFaultPercent:     property.New(101.0),
 		inputLogRetentionDays: property.New(15.0),
+		inputInstrumentation:  property.New("otel"),
 	})
 	if err == nil {
 		t.Fatal("Construct accepted invalid inputs")
 	}
-	for _, want := range []string{`adminEmail: "not-an-address"`, "stage: 4 is not allowed", "faultPercent: 101 is not allowed", "logRetentionDays: 15 is not allowed"} {
+	for _, want := range []string{`adminEmail: "not-an-address"`, "stage: 4 is not allowed", "faultPercent: 101 is not allowed",
+		"logRetentionDays: 15 is not allowed", `instrumentation: "otel" is not allowed (must be xray-sdk or opentelemetry)`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %q:\n%v", want, err)
 		}

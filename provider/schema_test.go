@@ -66,6 +66,7 @@ func TestSchema(t *testing.T) {
 		{inputStage, "integer", strconv.Itoa(int(def.Stage))},
 		{inputFaultPercent, "integer", strconv.Itoa(def.Faults.Percent)},
 		{inputFaultDelay, "string", def.Faults.Delay.String()},
+		{inputInstrumentation, "string", def.Instrumentation.String()},
 		{inputThrottleRateLimit, "integer", strconv.Itoa(contract.DefaultThrottleRateLimit)},
 		{inputThrottleBurstLimit, "integer", strconv.Itoa(contract.DefaultThrottleBurstLimit)},
 		{inputLogRetentionDays, "integer", strconv.Itoa(contract.DefaultLogRetentionDays)},

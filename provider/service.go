@@ -23,6 +23,7 @@ type QuestionsServiceArgs struct {
 	Stage              *int    `pulumi:"stage,optional"`
 	FaultPercent       *int    `pulumi:"faultPercent,optional"`
 	FaultDelay         *string `pulumi:"faultDelay,optional"`
+	Instrumentation    *string `pulumi:"instrumentation,optional"`
 	ThrottleRateLimit  *int    `pulumi:"throttleRateLimit,optional"`
 	ThrottleBurstLimit *int    `pulumi:"throttleBurstLimit,optional"`
 	LogRetentionDays   *int    `pulumi:"logRetentionDays,optional"`
@@ -36,6 +37,7 @@ const (
 	inputStage              = "stage"
 	inputFaultPercent       = "faultPercent"
 	inputFaultDelay         = "faultDelay"
+	inputInstrumentation    = "instrumentation"
 	inputThrottleRateLimit  = "throttleRateLimit"
 	inputThrottleBurstLimit = "throttleBurstLimit"
 	inputLogRetentionDays   = "logRetentionDays"
@@ -44,7 +46,8 @@ const (
 // inputNames name the settings in errors: the input names.
 var inputNames = contract.SettingNames{
 	AdminEmail: inputAdminEmail, AlarmEmail: inputAlarmEmail, AllowedOrigin: inputAllowedOrigin,
-	Tracing:           contract.TracingNames{Stage: inputStage, FaultPercent: inputFaultPercent, FaultDelay: inputFaultDelay},
+	Tracing: contract.TracingNames{Stage: inputStage, FaultPercent: inputFaultPercent, FaultDelay: inputFaultDelay,
+		Instrumentation: inputInstrumentation},
 	ThrottleRateLimit: inputThrottleRateLimit, ThrottleBurstLimit: inputThrottleBurstLimit,
 	LogRetentionDays: inputLogRetentionDays,
 }
@@ -59,8 +62,8 @@ func (a *QuestionsServiceArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.AllowedOrigin, "CORS origin the API answers with: * or the Mysfits site's origin, "+
 		"such as https://www.mythicalmysfits.com (scheme://host[:port], no path).")
 	an.SetDefault(&a.AllowedOrigin, contract.AnyOrigin)
-	an.Describe(&a.Stage, "Tracing stage: 1 = Lambda active tracing; 2 = also API Gateway tracing and X-Ray SDK "+
-		"subsegments for DynamoDB and SNS; 3 = also fault injection (faultPercent, faultDelay).")
+	an.Describe(&a.Stage, "Tracing stage: 1 = Lambda active tracing; 2 = also API Gateway tracing and SDK "+
+		"subsegments (spans) for DynamoDB and SNS; 3 = also fault injection (faultPercent, faultDelay).")
 	an.SetDefault(&a.Stage, int(contract.DefaultStage))
 	an.Describe(&a.FaultPercent, "Stage 3: share of POST requests that fail after faultDelay, 0-100. "+
 		"Checked at every stage.")
@@ -69,6 +72,12 @@ func (a *QuestionsServiceArgs) Annotate(an infer.Annotator) {
 		"subsegment, a duration between %s and %s (such as 5s or 1500ms). It also sizes the post function's timeout "+
 		"at every stage.", contract.MinFaultDelay, contract.MaxFaultDelay))
 	an.SetDefault(&a.FaultDelay, contract.DefaultFaultDelay.String())
+	an.Describe(&a.Instrumentation, "What records the functions' own spans, at every stage: "+contract.InstrumentationChoices()+". "+
+		"xray-sdk is the AWS X-Ray SDK for Go (in maintenance since 2026-02-25, end of support 2027-02-25); opentelemetry "+
+		"is the OpenTelemetry Go SDK, whose spans go over OTLP, signed with SigV4, to X-Ray's OTLP endpoint, which takes "+
+		"them only once CloudWatch Transaction Search is enabled in the account (the deployment warns). Each value "+
+		"deploys its own build of the functions.")
+	an.SetDefault(&a.Instrumentation, contract.DefaultInstrumentation.String())
 	an.Describe(&a.ThrottleRateLimit, "Steady-state requests per second the API's prod stage accepts (greater than 0).")
 	an.SetDefault(&a.ThrottleRateLimit, contract.DefaultThrottleRateLimit)
 	an.Describe(&a.ThrottleBurstLimit, "Requests the API's prod stage accepts in a burst (greater than 0).")
@@ -88,9 +97,10 @@ func (a QuestionsServiceArgs) serviceArgs() (components.QuestionsServiceArgs, er
 		AlarmEmail:    orDefault(a.AlarmEmail, ""),
 		AllowedOrigin: orDefault(a.AllowedOrigin, ""),
 		Tracing: contract.RawTracing{
-			Stage:        intText(a.Stage),
-			FaultPercent: intText(a.FaultPercent),
-			FaultDelay:   orDefault(a.FaultDelay, ""),
+			Stage:           intText(a.Stage),
+			FaultPercent:    intText(a.FaultPercent),
+			FaultDelay:      orDefault(a.FaultDelay, ""),
+			Instrumentation: orDefault(a.Instrumentation, ""),
 		},
 		ThrottleRateLimit:  intText(a.ThrottleRateLimit),
 		ThrottleBurstLimit: intText(a.ThrottleBurstLimit),

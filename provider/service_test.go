@@ -41,18 +41,22 @@ func TestServiceArgs(t *testing.T) {
 			name: "every input",
 			args: QuestionsServiceArgs{
 				AdminEmail: testEmail, AlarmEmail: ptr(" " + testAlarmEmail + " "), AllowedOrigin: ptr("HTTPS://WWW.Mysfits.Example:443/"),
-				Stage: ptr(3), FaultPercent: ptr(0), FaultDelay: ptr("1500ms"),
+				Stage: ptr(3), FaultPercent: ptr(0), FaultDelay: ptr("1500ms"), Instrumentation: ptr("opentelemetry"),
 				ThrottleRateLimit: ptr(1), ThrottleBurstLimit: ptr(2), LogRetentionDays: ptr(3653),
 			},
 			want: with(func(a *components.QuestionsServiceArgs) {
 				a.AlarmEmail = testAlarmEmail
 				a.AllowedOrigin = testOrigin
-				a.Tracing = contract.Tracing{Stage: contract.StageFaults, Faults: contract.Faults{Percent: 0, Delay: 1500 * time.Millisecond}}
+				a.Tracing = contract.Tracing{Stage: contract.StageFaults, Faults: contract.Faults{Percent: 0, Delay: 1500 * time.Millisecond},
+					Instrumentation: contract.InstrumentationOpenTelemetry}
 				a.Throttle = components.Throttle{RateLimit: 1, BurstLimit: 2}
 				a.LogRetentionDays = 3653
 			}),
 		},
 		{name: "empty faultDelay is the default", args: QuestionsServiceArgs{AdminEmail: testEmail, FaultDelay: ptr("")}, want: defaults},
+		{name: "xray-sdk is the default", args: QuestionsServiceArgs{AdminEmail: testEmail, Instrumentation: ptr("xray-sdk")}, want: defaults},
+		{name: "bad instrumentation", args: QuestionsServiceArgs{AdminEmail: testEmail, Instrumentation: ptr("jaeger")},
+			errs: []string{`instrumentation: "jaeger" is not allowed (must be xray-sdk or opentelemetry)`}},
 		{name: "empty alarmEmail is adminEmail's", args: QuestionsServiceArgs{AdminEmail: testEmail, AlarmEmail: ptr("")}, want: defaults},
 		{name: "bad alarmEmail", args: QuestionsServiceArgs{AdminEmail: testEmail, AlarmEmail: ptr("ops")}, errs: []string{`alarmEmail: "ops" is not allowed`}},
 		{name: "missing adminEmail", args: QuestionsServiceArgs{}, errs: []string{"adminEmail: not set (required: an e-mail address"}},

@@ -148,6 +148,9 @@ func ValidateEmail(email string) error {
 	return &FieldError{Field: FieldEmail, Problem: problem}
 }
 
+// notAnEmail is the problem of an address mail.ParseAddress or the @ check refuses.
+const notAnEmail = "must be an e-mail address such as name@example.com"
+
 func emailProblem(email string) string {
 	if email == "" {
 		return "is required"
@@ -160,7 +163,7 @@ func emailProblem(email string) string {
 	}
 	at := strings.LastIndexByte(email, '@')
 	if at <= 0 || at == len(email)-1 {
-		return "must be an e-mail address such as name@example.com"
+		return notAnEmail
 	}
 	local, domain := email[:at], email[at+1:]
 	if len(local) > MaxEmailLocalPart {
@@ -168,7 +171,7 @@ func emailProblem(email string) string {
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Name != "" || addr.Address != email {
-		return "must be an e-mail address such as name@example.com"
+		return notAnEmail
 	}
 	labels := strings.Split(domain, ".")
 	if len(labels) < 2 {

@@ -21,7 +21,7 @@ func BenchmarkNotify(b *testing.B) {
 	for _, stage := range []contract.TracingStage{contract.StageLambdaOnly, contract.StageSDK} {
 		b.Run(fmt.Sprintf("stage%d", stage), func(b *testing.B) {
 			n, err := notify.New(ht.BenchConfig(b), ht.Getenv(map[string]string{
-				contract.EnvTopicARN: testTopic, contract.EnvStage: fmt.Sprint(int(stage)),
+				contract.EnvTopicARN: ht.Topic, contract.EnvStage: fmt.Sprint(int(stage)),
 			}))
 			if err != nil {
 				b.Fatal(err)

@@ -1,4 +1,5 @@
-// Command postquestion is the Lambda function behind POST /questions.
+// Command postquestion is the Lambda function behind POST /questions, the
+// X-Ray SDK's build (the default; ../otel/postquestion is OpenTelemetry's).
 package main
 
 import (
@@ -8,7 +9,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mysfits/mysfits-questions/functions/lambdaenv"
-	"github.com/mysfits/mysfits-questions/functions/submit"
+	"github.com/mysfits/mysfits-questions/functions/post"
+	"github.com/mysfits/mysfits-questions/functions/tracing/xraysdk"
 )
 
 func main() {
@@ -17,7 +19,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "postquestion: loading AWS configuration: %v\n", err)
 		os.Exit(1)
 	}
-	h, err := submit.New(cfg, os.Getenv)
+	h, err := post.New(cfg, os.Getenv, xraysdk.New)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "postquestion: %v\n", err)
 		os.Exit(1)

@@ -21,7 +21,7 @@ func BenchmarkPost(b *testing.B) {
 	for _, stage := range []contract.TracingStage{contract.StageLambdaOnly, contract.StageSDK} {
 		b.Run(fmt.Sprintf("stage%d", stage), func(b *testing.B) {
 			p, err := submit.New(ht.BenchConfig(b), ht.Getenv(map[string]string{
-				contract.EnvTableName: testTable, contract.EnvStage: fmt.Sprint(int(stage)),
+				contract.EnvTableName: ht.Table, contract.EnvStage: fmt.Sprint(int(stage)),
 			}))
 			if err != nil {
 				b.Fatal(err)

@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/aws/aws-xray-sdk-go/v2/xray"
-
 	"github.com/mysfits/mysfits-questions/contract"
 )
 
@@ -19,35 +17,36 @@ const HangingSubsegment = "hangingException"
 var ErrInjectedFault = errors.New("injected fault (tracing stage 3 exercise)")
 
 // FaultInjector fails a configured share of calls after a delay, inside a
-// traced subsegment, so the slow failure shows up in X-Ray.
+// traced unit of work of its own, so the slow failure shows up in the trace.
 type FaultInjector struct {
-	faults contract.Faults
-	roll   func(n int) int
+	faults  contract.Faults
+	roll    func(n int) int
+	capture Capturer
 }
 
-// NewFaultInjector returns an injector for f. roll returns a number in [0, n);
-// nil means math/rand/v2.IntN. Tests pass a fixed roll.
-func NewFaultInjector(f contract.Faults, roll func(n int) int) *FaultInjector {
+// NewFaultInjector returns an injector for f whose faults capture records
+// (nil: untraced). roll returns a number in [0, n); nil means
+// math/rand/v2.IntN. Tests pass a fixed roll.
+func NewFaultInjector(f contract.Faults, roll func(n int) int, capture Capturer) *FaultInjector {
 	if roll == nil {
 		roll = rand.IntN
 	}
-	return &FaultInjector{faults: f, roll: roll}
+	if capture == nil {
+		capture = Untraced{}
+	}
+	return &FaultInjector{faults: f, roll: roll, capture: capture}
 }
 
 // Maybe returns nil for most calls. For Faults.Percent% of them it waits
-// Faults.Delay in a "hangingException" subsegment and returns an error
-// wrapping ErrInjectedFault, which the subsegment records as a fault. A nil
-// injector never fails. The error text names no user data.
+// Faults.Delay in a "hangingException" subsegment (X-Ray SDK) or span
+// (OpenTelemetry) and returns an error wrapping ErrInjectedFault, which the
+// instrumentation records as a fault. A nil injector never fails. The error
+// text names no user data.
 func (f *FaultInjector) Maybe(ctx context.Context) error {
 	if f == nil || f.faults.Percent <= 0 || f.roll(100) >= f.faults.Percent {
 		return nil
 	}
-	// Outside a traced invocation the fault still happens, only untraced:
-	// xray.Capture would report a missing context instead.
-	if !HasTraceContext(ctx) {
-		return f.hang(ctx)
-	}
-	return xray.Capture(ctx, HangingSubsegment, f.hang)
+	return f.capture.Capture(ctx, HangingSubsegment, f.hang)
 }
 
 func (f *FaultInjector) hang(ctx context.Context) error {

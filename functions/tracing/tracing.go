@@ -1,77 +1,94 @@
-// Package tracing applies the tracing stage to the functions: X-Ray
-// subsegments on the AWS clients from stage 2 and the stage-3 fault
-// injection. It is the only package of the functions that calls the X-Ray SDK,
-// and it calls it only when the stage asks for it, so stage 1 and code running
-// outside Lambda never touch the SDK.
+// Package tracing is what the functions' handlers know of tracing: an
+// Instrumentation that applies the stage (spans for the AWS calls from stage
+// 2, the stage-3 fault's own span) and joins each invocation to the trace
+// Lambda's active tracing started, and the stage-3 fault injection.
+//
+// The two instrumentations live in their own packages, xraysdk (the AWS
+// X-Ray SDK for Go, the default) and opentelemetry (the OpenTelemetry Go
+// SDK exporting OTLP), so each deployed build links only the one it runs:
+// with both, the post function's zip passes 6 MB. Package either picks one
+// from the environment for what runs both (the local stack, the tests).
+// This package imports neither SDK.
 package tracing
 
 import (
 	"context"
-	"os"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-xray-sdk-go/v2/instrumentation/awsv2"
-	"github.com/aws/aws-xray-sdk-go/v2/xray"
-	"github.com/aws/aws-xray-sdk-go/v2/xraylog"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/mysfits/mysfits-questions/contract"
 )
 
-// The SDK logs at info level to stdout by default ("Emitter using address",
-// every context-missing complaint). Warnings and errors on stderr are what an
-// operator needs; stdout stays free for whatever a runner prints. SetLogger
-// may only be called from init: the SDK does not guard it.
-func init() {
-	xray.SetLogger(xraylog.NewDefaultLogger(os.Stderr, xraylog.LogLevelWarn))
+// Instrumentation records a function's spans at the configured stage.
+type Instrumentation interface {
+	// Instrument returns a copy of cfg whose clients record a span per AWS
+	// call when the stage asks for it; the caller's APIOptions are never
+	// modified.
+	Instrument(cfg aws.Config) aws.Config
+	// Begin joins the trace of the invocation ctx belongs to. The end
+	// function sends what the invocation recorded before it returns:
+	// Lambda freezes the environment between invocations.
+	Begin(ctx context.Context) (_ context.Context, end func())
+	Capturer
 }
 
-// xrayInitializeID is the ID awsv2.AWSV2Instrumentor gives the middleware
-// that begins the client subsegment.
-const xrayInitializeID = "XRayInitializeMiddlewareAfter"
-
-// Instrument returns a copy of cfg whose clients record an X-Ray subsegment per
-// AWS call when the stage asks for SDK subsegments. The caller's APIOptions
-// are never modified.
-func Instrument(cfg aws.Config, t contract.Tracing) aws.Config {
-	if !t.Stage.SDKSubsegments() {
-		return cfg
-	}
-	cfg.APIOptions = slices.Clone(cfg.APIOptions)
-	awsv2.AWSV2Instrumentor(&cfg.APIOptions)
-	cfg.APIOptions = append(cfg.APIOptions, skipWithoutTraceContext)
-	return cfg
+// Capturer runs a function as its own traced unit of work.
+type Capturer interface {
+	// Capture runs fn in a span or subsegment named name and records the
+	// error fn returns as a fault. Outside a traced invocation fn just runs.
+	Capture(ctx context.Context, name string, fn func(context.Context) error) error
 }
 
-// skipWithoutTraceContext makes the SDK's subsegment middleware step aside
-// when a call has no segment to attach to (a test, a runner without X-Ray),
-// instead of reporting "context missing" on every call, or panicking under
-// AWS_XRAY_CONTEXT_MISSING=RUNTIME_ERROR. The SDK's deserialize middleware
-// already does nothing when no subsegment was begun.
-func skipWithoutTraceContext(stack *middleware.Stack) error {
-	begin, ok := stack.Initialize.Get(xrayInitializeID)
-	if !ok {
-		return nil
+// Factory makes the Instrumentation of t for a function whose clients are
+// made from cfg and whose environment getenv reads. It fails when t asks
+// for an instrumentation the build does not link.
+type Factory func(cfg aws.Config, t contract.Tracing, getenv func(string) string) (Instrumentation, error)
+
+// LambdaTraceHeaderKey is the context key under which aws-lambda-go puts
+// the invocation's X-Amzn-Trace-Id (Root=...;Parent=...;Sampled=...), and
+// the local stack's runtime too; the X-Ray SDK reads the same key
+// (xray.LambdaTraceHeaderKey). Its type is the runtime's: a plain string.
+const LambdaTraceHeaderKey = "x-amzn-trace-id"
+
+// LambdaTraceHeaderEnv is the variable the Lambda runtime also sets to the
+// current invocation's trace header (Lambda developer guide, "Defined
+// runtime environment variables").
+const LambdaTraceHeaderEnv = "_X_AMZN_TRACE_ID"
+
+// TraceHeader is the invocation's trace header: the one the runtime put in
+// ctx, else the one getenv gives (nil: none). "" when there is neither.
+func TraceHeader(ctx context.Context, getenv func(string) string) string {
+	if h, _ := ctx.Value(LambdaTraceHeaderKey).(string); h != "" {
+		return h
 	}
-	_, err := stack.Initialize.Swap(xrayInitializeID, middleware.InitializeMiddlewareFunc(xrayInitializeID,
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			if !HasTraceContext(ctx) {
-				return next.HandleInitialize(ctx, in)
-			}
-			return begin.HandleInitialize(ctx, in, next)
-		}))
-	return err
+	if getenv != nil {
+		return getenv(LambdaTraceHeaderEnv)
+	}
+	return ""
 }
 
-// HasTraceContext reports whether ctx can carry X-Ray subsegments: it holds a
-// segment (xray.BeginSegment, as a local runner does) or the trace header the
-// Lambda runtime puts in every invocation's context, from which the SDK builds
-// its facade segment. The runtime stores the header even when it is empty.
-func HasTraceContext(ctx context.Context) bool {
-	if xray.GetSegment(ctx) != nil {
-		return true
+// Untraced is the Instrumentation of code that records nothing: a handler
+// built without one.
+type Untraced struct{}
+
+var _ Instrumentation = Untraced{}
+
+// Instrument returns cfg as it is.
+func (Untraced) Instrument(cfg aws.Config) aws.Config { return cfg }
+
+// Begin returns ctx and an end that does nothing.
+func (Untraced) Begin(ctx context.Context) (context.Context, func()) { return ctx, func() {} }
+
+// Capture runs fn.
+func (Untraced) Capture(ctx context.Context, _ string, fn func(context.Context) error) error {
+	return fn(ctx)
+}
+
+// Or is i, or Untraced when i is nil: a handler built as a literal (the
+// redrive command's, a test's) traces nothing.
+func Or(i Instrumentation) Instrumentation {
+	if i == nil {
+		return Untraced{}
 	}
-	header, _ := ctx.Value(xray.LambdaTraceHeaderKey).(string)
-	return header != ""
+	return i
 }

@@ -399,8 +399,8 @@ func startCPUProfile(path string) (func() error, error) {
 var stackParts = []struct{ what, focus string }{
 	{"Lambda invoke (lambdalocal, handlers included)", `internal/local/lambdalocal\.`},
 	{"AWS SDK (all clients)", `aws-sdk-go-v2|smithy-go`},
-	{"post handler", `functions/submit\.\(\*Handler\)\.Handle`},
-	{"process handler", `functions/notify\.\(\*Handler\)\.Handle`},
+	{"post handler", `functions/post\.\(\*Handler\)\.Handle`},
+	{"process handler", `functions/process\.\(\*Handler\)\.Handle`},
 	{"HTTP server side", `net/http\.\(\*conn\)\.serve`},
 	{"inbox view", `internal/local/inbox\.`},
 	{"garbage collector", `runtime\.gcBgMarkWorker`},

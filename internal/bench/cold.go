@@ -50,19 +50,27 @@ func (r *runner) cold(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	functionEnv := func(stage contract.TracingStage) (post, process []string) {
-		cfg := devstack.Config{Tracing: contract.Tracing{Stage: stage, Faults: contract.DefaultTracing().Faults}}
+	functionEnv := func(stage contract.TracingStage, inst contract.Instrumentation) (post, process []string) {
+		cfg := devstack.Config{Tracing: contract.Tracing{Stage: stage, Faults: contract.DefaultTracing().Faults, Instrumentation: inst}}
 		p, q := cfg.Functions(res)
 		return envList(p.Env), envList(q.Env)
 	}
-	post1, process1 := functionEnv(contract.StageLambdaOnly)
-	post2, process2 := functionEnv(contract.StageSDK)
+	xray, otel := contract.InstrumentationXRaySDK, contract.InstrumentationOpenTelemetry
+	post1, process1 := functionEnv(contract.StageLambdaOnly, xray)
+	post2, process2 := functionEnv(contract.StageSDK, xray)
+	otelPost1, otelProcess1 := functionEnv(contract.StageLambdaOnly, otel)
+	otelPost2, otelProcess2 := functionEnv(contract.StageSDK, otel)
 	subjects := []coldSubject{
 		{name: "floor", argv: []string{builds.host["floor"]}, payload: postEvent},
 		{name: "post stage 1", argv: []string{builds.host["post"]}, env: post1, payload: postEvent, check: checkStatus(201)},
 		{name: "post stage 2", argv: []string{builds.host["post"]}, env: post2, payload: postEvent, check: checkStatus(201), traced: true},
 		{name: "process stage 1", argv: []string{builds.host["process"]}, env: process1, payload: streamEvent, check: checkNoBatchFailures},
 		{name: "process stage 2", argv: []string{builds.host["process"]}, env: process2, payload: streamEvent, check: checkNoBatchFailures, traced: true},
+		// OpenTelemetry's builds, exporting to a local OTLP receiver.
+		{name: "post-otel stage 1", argv: []string{builds.host["post-otel"]}, env: otelPost1, payload: postEvent, check: checkStatus(201)},
+		{name: "post-otel stage 2", argv: []string{builds.host["post-otel"]}, env: otelPost2, payload: postEvent, check: checkStatus(201), otlp: true},
+		{name: "process-otel stage 1", argv: []string{builds.host["process-otel"]}, env: otelProcess1, payload: streamEvent, check: checkNoBatchFailures},
+		{name: "process-otel stage 2", argv: []string{builds.host["process-otel"]}, env: otelProcess2, payload: streamEvent, check: checkNoBatchFailures, otlp: true},
 	}
 	script := filepath.Join(r.cfg.Root, "internal", "bench", "testdata", "python", "bootstrap.py")
 	seedErr := exec.CommandContext(ctx, r.cfg.Python, "-c", "import boto3, aws_xray_sdk").Run()
@@ -109,7 +117,8 @@ func (r *runner) cold(ctx context.Context) error {
 	}
 
 	floorNext := next("floor")
-	for _, name := range []string{"post stage 1", "post stage 2", "process stage 1", "process stage 2"} {
+	for _, name := range []string{"post stage 1", "post stage 2", "process stage 1", "process stage 2",
+		"post-otel stage 1", "post-otel stage 2", "process-otel stage 1", "process-otel stage 2"} {
 		ratio := Ratio(next(name).Median(), floorNext.Median())
 		r.add(Row{Item: 1, What: name + ": exec → first GET /next (init)",
 			Measured: next(name).MinMedian(FormatSeconds), Reference: "floor " + floorNext.MinMedian(FormatSeconds),
@@ -127,11 +136,13 @@ func (r *runner) cold(ctx context.Context) error {
 	for _, c := range []struct{ name, what string }{
 		{"post stage 2", "post stage 2: exec → first response (PutItem on DynamoDB Local, TLS through the proxy)"},
 		{"process stage 2", "process stage 2: exec → first response (3 SNS Publish on GoAWS, TLS through the proxy)"},
+		{"post-otel stage 2", "post-otel stage 2: exec → first response (PutItem, then the spans exported over OTLP/HTTP)"},
+		{"process-otel stage 2", "process-otel stage 2: exec → first response (3 Publish, then the spans exported over OTLP/HTTP)"},
 	} {
 		r.add(Row{Item: 1, What: c.what, Measured: resp(c.name).MinMedian(FormatSeconds),
 			Reference: "floor " + resp("floor").MinMedian(FormatSeconds), Ratio: FormatRatio(Ratio(resp(c.name).Median(), resp("floor").Median()))})
 	}
-	rssNames := []string{"post stage 2", "process stage 2"}
+	rssNames := []string{"post stage 2", "process stage 2", "post-otel stage 2", "process-otel stage 2"}
 	if seedErr == nil {
 		rssNames = append(rssNames, "seed python")
 	}
@@ -139,7 +150,7 @@ func (r *runner) cold(ctx context.Context) error {
 		r.add(Row{Item: 1, What: name + ": peak RSS (VmHWM)", Measured: rss(name).MinMedian(FormatBytes),
 			Reference: "floor " + rss("floor").MinMedian(FormatBytes), Ratio: FormatRatio(Ratio(rss(name).Median(), rss("floor").Median()))})
 	}
-	for _, name := range []string{"post", "process"} {
+	for _, name := range []string{"post", "process", "post-otel", "process-otel"} {
 		inits, err := initTrace(ctx, builds.host[name], lambdaEnv(name, filepath.Dir(builds.host[name]), devstack.Region), 5)
 		if err != nil {
 			return err
@@ -151,7 +162,7 @@ func (r *runner) cold(ctx context.Context) error {
 		r.add(Row{Item: 1, What: name + ": package inits before main (GODEBUG=inittrace=1, mean of 5)",
 			Measured: describeInits(inits), Reference: "floor " + describeInits(floorInits)})
 	}
-	r.note("Cold starts: %d rounds, the bootstraps in rotating order; each start is a fresh process on a fresh Runtime API emulator with one queued invocation (trace header sampled), killed at its second GET /next. The Go bootstraps are the deploy's build for linux/%s; their AWS calls go through an HTTPS proxy of the harness to DynamoDB Local and GoAWS, so the first response includes a TLS handshake as on Lambda.", r.cfg.ColdRounds, hostArch())
+	r.note("Cold starts: %d rounds, the bootstraps in rotating order; each start is a fresh process on a fresh Runtime API emulator with one queued invocation (trace header sampled), killed at its second GET /next. The Go bootstraps are the deploy's build for linux/%s; their AWS calls go through an HTTPS proxy of the harness to DynamoDB Local and GoAWS, so the first response includes a TLS handshake as on Lambda. The -otel rows are OpenTelemetry's builds (`instrumentation: opentelemetry`), exporting their stage-2 spans to a local OTLP/HTTP receiver before each response (on AWS: X-Ray's OTLP endpoint, signed).", r.cfg.ColdRounds, hostArch())
 	return nil
 }
 

@@ -10,11 +10,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync/atomic"
 	"time"
+
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // coldSubject is one bootstrap the cold-start runs start.
@@ -28,6 +31,9 @@ type coldSubject struct {
 	check func(body []byte) error
 	// traced: the bootstrap must send X-Ray segments (stage 2).
 	traced bool
+	// otlp: the bootstrap must export spans over OTLP/HTTP (stage 2 of
+	// OpenTelemetry's build), to the sink each start gets.
+	otlp bool
 }
 
 // coldRun is one start of a bootstrap.
@@ -36,6 +42,7 @@ type coldRun struct {
 	toResponse time.Duration // exec to the first invocation's response
 	peakRSS    int64         // bytes
 	datagrams  int64         // X-Ray datagrams received
+	exports    int64         // OTLP export requests received
 }
 
 // coldTimeout bounds one start: the Python reference takes about half a
@@ -57,6 +64,11 @@ func startOnce(ctx context.Context, s coldSubject, base []string, logw io.Writer
 		return coldRun{}, err
 	}
 	defer sink.Close()
+	otlp, err := newOTLPSink()
+	if err != nil {
+		return coldRun{}, err
+	}
+	defer otlp.Close()
 
 	id, err := randomHex(16)
 	if err != nil {
@@ -74,7 +86,10 @@ func startOnce(ctx context.Context, s coldSubject, base []string, logw io.Writer
 
 	cmd := exec.Command(s.argv[0], s.argv[1:]...)
 	cmd.Env = append(append(append([]string{}, base...), s.env...),
-		"AWS_LAMBDA_RUNTIME_API="+api.Addr(), "AWS_XRAY_DAEMON_ADDRESS="+sink.Addr())
+		"AWS_LAMBDA_RUNTIME_API="+api.Addr(), "AWS_XRAY_DAEMON_ADDRESS="+sink.Addr(),
+		// Where OpenTelemetry's build exports (the X-Ray SDK's ignores it):
+		// a local receiver, as the local stack's daemon is.
+		contract.EnvOTLPTracesEndpoint+"="+otlp.URL())
 	cmd.Dir = filepath.Dir(s.argv[len(s.argv)-1])
 	cmd.Stdout, cmd.Stderr = logw, logw
 	start := time.Now()
@@ -99,6 +114,11 @@ func startOnce(ctx context.Context, s coldSubject, base []string, logw io.Writer
 	}
 	if s.traced && run.datagrams == 0 {
 		return run, fmt.Errorf("%s: no X-Ray segment sent: tracing did not run", s.name)
+	}
+	// The export happens before the response: nothing to wait for.
+	run.exports = otlp.n.Load()
+	if s.otlp && run.exports == 0 {
+		return run, fmt.Errorf("%s: no spans exported over OTLP: tracing did not run", s.name)
 	}
 	return run, nil
 }
@@ -229,6 +249,37 @@ func (s *datagramSink) Close() error {
 	<-s.done
 	return err
 }
+
+// otlpSink stands in for an OTLP/HTTP receiver: it counts the export
+// requests and answers each with an empty ExportTraceServiceResponse.
+type otlpSink struct {
+	ln  net.Listener
+	srv *http.Server
+	n   atomic.Int64
+}
+
+func newOTLPSink() (*otlpSink, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("OTLP sink: %w", err)
+	}
+	s := &otlpSink{ln: ln}
+	s.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.Method == http.MethodPost && r.URL.Path == contract.OTLPTracesPath {
+			s.n.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	})}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// URL is the traces endpoint, as OTEL_EXPORTER_OTLP_TRACES_ENDPOINT takes it.
+func (s *otlpSink) URL() string { return "http://" + s.ln.Addr().String() + contract.OTLPTracesPath }
+
+func (s *otlpSink) Close() error { return s.srv.Close() }
 
 // unzipBootstrap extracts the bundle's bootstrap into dir.
 func unzipBootstrap(zipPath, dir string) (string, error) {

@@ -16,11 +16,18 @@ import (
 var initGroups = []struct{ group, prefix string }{
 	{"dynamodb client", "github.com/aws/aws-sdk-go-v2/service/dynamodb"},
 	{"sns client", "github.com/aws/aws-sdk-go-v2/service/sns"},
-	{"grpc, protobuf, x/net (X-Ray SDK imports)", "google.golang.org/"},
-	{"grpc, protobuf, x/net (X-Ray SDK imports)", "golang.org/x/net"},
+	{grpcGroup, "google.golang.org/"},
+	{grpcGroup, "golang.org/x/net"},
+	{grpcGroup, "github.com/grpc-ecosystem/"},
 	{"X-Ray SDK", "github.com/aws/aws-xray-sdk-go"},
+	{"OpenTelemetry SDK, OTLP exporter", "go.opentelemetry.io/"},
 	{"SDK core, smithy", "github.com/aws/"},
 }
+
+// grpcGroup is what the tracing SDKs import without the functions calling
+// it: the X-Ray SDK's gRPC interceptors, the OTLP exporter's generated
+// service stubs and shared gRPC options.
+const grpcGroup = "grpc, protobuf, x/net (the tracing SDK's imports)"
 
 // initTrace starts exe with GODEBUG=inittrace=1 and no Runtime API to
 // reach (it exits once its inits ran) rounds times and returns the mean

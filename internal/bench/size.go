@@ -27,12 +27,28 @@ type function struct {
 	name, pkg string
 }
 
+// Each function has a build per instrumentation (contract's
+// Instrumentation.Packages); the rows show both side by side.
 var (
-	postFunction    = function{"post", contract.PostFunctionPackage}
-	processFunction = function{"process", contract.ProcessFunctionPackage}
-	floorFunction   = function{"floor", floorPackage}
-	allFunctions    = []function{postFunction, processFunction, floorFunction}
+	postFunction        = function{"post", contract.PostFunctionPackage}
+	processFunction     = function{"process", contract.ProcessFunctionPackage}
+	postOTelFunction    = function{"post-otel", contract.PostFunctionOTelPackage}
+	processOTelFunction = function{"process-otel", contract.ProcessFunctionOTelPackage}
+	floorFunction       = function{"floor", floorPackage}
+	allFunctions        = []function{postFunction, processFunction, postOTelFunction, processOTelFunction, floorFunction}
+	// deployedFunctions are what a stack deploys, with one instrumentation
+	// or the other.
+	deployedFunctions = []function{postFunction, processFunction, postOTelFunction, processOTelFunction}
 )
+
+// describe names a build in the rows: "post" is the X-Ray SDK's,
+// "post-otel" OpenTelemetry's.
+func (f function) describe() string {
+	if base, ok := strings.CutSuffix(f.name, "-otel"); ok {
+		return base + " (OpenTelemetry build)"
+	}
+	return f.name
+}
 
 // functionBuilds are the deployment bundles (linux/arm64, what Lambda
 // runs) and the same code built for this machine, both by the component's
@@ -107,12 +123,12 @@ func (r *runner) size(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range []function{postFunction, processFunction} {
+	for _, f := range deployedFunctions {
 		size, err := zipSize(f.name)
 		if err != nil {
 			return err
 		}
-		r.add(Row{Item: 2, What: f.name + " zip (linux/arm64, the component's GoBuilder)",
+		r.add(Row{Item: 2, What: f.describe() + " zip (linux/arm64, the component's GoBuilder)",
 			Measured: FormatBytes(size), Reference: "floor zip " + FormatBytes(floorZip),
 			Ratio: FormatRatio(Ratio(size, floorZip)), Target: "≤ " + FormatBytes(maxZipBytes),
 			Result: AtMost(size, maxZipBytes)})
@@ -120,7 +136,7 @@ func (r *runner) size(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.add(Row{Item: 2, What: f.name + ": what the bytes beyond the floor are (go tool nm -size, uncompressed)",
+		r.add(Row{Item: 2, What: f.describe() + ": what the bytes beyond the floor are (go tool nm -size, uncompressed)",
 			Measured:  fmt.Sprintf("+%s: %s", FormatBytes(float64(syms.total()-floorSyms.total())), syms.minus(floorSyms).top(6)),
 			Reference: "floor symbols " + FormatBytes(float64(floorSyms.total()))})
 	}

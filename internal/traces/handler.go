@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 // APIPrefix is where the local stack mounts Handler.
@@ -15,14 +17,19 @@ const APIPrefix = "/traces/api/"
 
 // Handler serves the console API over store, at APIPrefix:
 //
-//	GET /traces/api/graph?start=EPOCH&end=EPOCH&group=EXPR   GetServiceGraph
-//	GET /traces/api/summaries?start=&end=&filter=EXPR         GetTraceSummaries
-//	GET /traces/api/traces?id=ID&id=ID (1 to 5)                BatchGetTraces
-//	GET /traces/api/slow?start=&end=                           the "Slow" quick filter (Slow)
+//	GET /traces/api/graph?start=EPOCH&end=EPOCH&stage=N&group=EXPR   GetServiceGraph
+//	GET /traces/api/summaries?start=&end=&stage=N&filter=EXPR         GetTraceSummaries
+//	GET /traces/api/traces?id=ID&id=ID (1 to 5)                        BatchGetTraces
+//	GET /traces/api/slow?start=&end=&stage=N                           the "Slow" quick filter (Slow)
+//	GET /traces/api/stages                                             the stages held (Stages)
 //
-// Mount it with mux.Handle(traces.APIPrefix, traces.Handler(store)); it
-// also answers when mounted under http.StripPrefix. Bad input answers 400
-// with {"error": "<parameter>: <what is wrong>"}.
+// stage (1, 2 or 3, optional) keeps the traces that ran at that stage, as
+// the runner recorded it (Store.RecordSettings); it is the local stack's
+// addition, like TraceSummary.Settings, so the page can show one stage's
+// map or set two side by side. Mount it with mux.Handle(traces.APIPrefix,
+// traces.Handler(store)); it also answers when mounted under
+// http.StripPrefix. Bad input answers 400 with
+// {"error": "<parameter>: <what is wrong>"}.
 func Handler(store *Store) http.Handler {
 	return &handler{store: store}
 }
@@ -39,7 +46,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	switch endpoint {
 	case "graph":
-		start, end, err := window(q)
+		sc, err := readScope(q)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -49,9 +56,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "group: "+err.Error())
 			return
 		}
-		writeJSON(w, h.store.ServiceGraph(start, end, group))
+		writeJSON(w, h.store.ServiceGraphIn(sc, group))
 	case "summaries":
-		start, end, err := window(q)
+		sc, err := readScope(q)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -61,7 +68,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "filter: "+err.Error())
 			return
 		}
-		writeJSON(w, h.store.TraceSummaries(start, end, f))
+		writeJSON(w, h.store.TraceSummariesIn(sc, f))
 	case "traces":
 		ids := q["id"]
 		if len(ids) == 0 || len(ids) > MaxBatch {
@@ -76,15 +83,36 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, h.store.BatchGetTraces(ids))
 	case "slow":
-		start, end, err := window(q)
+		sc, err := readScope(q)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		writeJSON(w, SlowOf(h.store.TraceSummaries(start, end, nil).TraceSummaries))
+		writeJSON(w, SlowOf(h.store.TraceSummariesIn(sc, nil).TraceSummaries))
+	case "stages":
+		writeJSON(w, h.store.Stages())
 	default:
-		writeError(w, http.StatusNotFound, fmt.Sprintf("path: %q is not an endpoint (graph, summaries, traces, slow)", r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("path: %q is not an endpoint (graph, summaries, traces, slow, stages)", r.URL.Path))
 	}
+}
+
+// readScope reads the time window and the optional stage.
+func readScope(q url.Values) (Scope, error) {
+	start, end, err := window(q)
+	if err != nil {
+		return Scope{}, err
+	}
+	sc := Scope{Start: start, End: end}
+	if v := q.Get("stage"); v != "" {
+		// The deploy's own parse and rule, so the message reads as
+		// `pulumi config set stage` would answer.
+		t, err := contract.ParseTracing(contract.RawTracing{Stage: v}, contract.TracingNames{Stage: "stage"})
+		if err != nil {
+			return Scope{}, err
+		}
+		sc.Stage = int(t.Stage)
+	}
+	return sc, nil
 }
 
 // window reads start and end, epoch seconds with fractions, both optional.

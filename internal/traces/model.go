@@ -113,6 +113,9 @@ type TraceSummary struct {
 	ServiceIDs      []ServiceID `json:"ServiceIds"`
 	FaultRootCauses []RootCause `json:"FaultRootCauses,omitempty"`
 	ErrorRootCauses []RootCause `json:"ErrorRootCauses,omitempty"`
+	// Settings are the stage and fault settings the trace ran under: the
+	// local store's addition (RecordSettings), nil from AWS.
+	Settings *RunSettings `json:"Settings,omitempty"`
 }
 
 // TraceHTTP is the request the trace served, from its entry segment.

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mysfits/mysfits-questions/contract"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/traces/page from the handler's answers (TestPageFixturesUpToDate)")
@@ -119,6 +121,8 @@ func pageAnswers(t *testing.T) map[string][]byte {
 		{"stage3", "stage3.jsonl"},
 	}
 	for _, st := range stores {
+		// No settings recorded: these read as an API that tells none (AWS),
+		// which the page must handle too; walk/ below has them.
 		store := NewStore(0)
 		if st.capture != "" {
 			store = fixtureStore(t, st.capture)
@@ -129,6 +133,9 @@ func pageAnswers(t *testing.T) map[string][]byte {
 		sums := pageGet(t, h, "summaries", http.StatusOK)
 		out[st.dir+"/summaries.json"] = sums
 		out[st.dir+"/slow.json"] = pageGet(t, h, "slow", http.StatusOK)
+		if st.capture == "" {
+			out[st.dir+"/stages.json"] = pageGet(t, h, "stages", http.StatusOK)
+		}
 
 		var s TraceSummaries
 		if err := json.Unmarshal(sums, &s); err != nil {
@@ -138,10 +145,57 @@ func pageAnswers(t *testing.T) map[string][]byte {
 			out[st.dir+"/traces/"+sum.ID+".json"] = pageGet(t, h, "traces?"+url.Values{"id": {sum.ID}}.Encode(), http.StatusOK)
 		}
 	}
-	h := Handler(fixtureStore(t, "stage3.jsonl"))
+	// The walk: one store through stages 1, 2 and 3 with the runner's
+	// settings, each stage's answers on their own, for the stage filter and
+	// the compare view.
+	h := Handler(pageStore(t, "stage1.jsonl", "stage2.jsonl", "stage3.jsonl"))
+	out["walk/stages.json"] = pageGet(t, h, "stages", http.StatusOK)
+	for _, n := range []string{"1", "2", "3"} {
+		q := url.Values{"stage": {n}}.Encode()
+		out["walk/stage"+n+"/graph.json"] = pageGet(t, h, "graph?"+q, http.StatusOK)
+		out["walk/stage"+n+"/summaries.json"] = pageGet(t, h, "summaries?"+q, http.StatusOK)
+	}
+	h = Handler(fixtureStore(t, "stage3.jsonl"))
 	out["filter-error.json"] = pageGet(t, h, "summaries?"+url.Values{"filter": {"fault AND"}}.Encode(), http.StatusBadRequest)
+	out["stage-error.json"] = pageGet(t, h, "graph?"+url.Values{"stage": {"4"}}.Encode(), http.StatusBadRequest)
 	out["not-held.json"] = pageGet(t, h, "traces?"+url.Values{"id": {"1-00000000-000000000000000000000000"}}.Encode(), http.StatusOK)
 	return out
+}
+
+// captureSettings are the settings each capture ran under (see
+// testdata/traces/README.md).
+var captureSettings = map[string]contract.Tracing{
+	"stage1.jsonl": {Stage: contract.StageLambdaOnly, Faults: contract.DefaultTracing().Faults},
+	"stage2.jsonl": {Stage: contract.StageSDK, Faults: contract.DefaultTracing().Faults},
+	"stage3.jsonl": {Stage: contract.StageFaults, Faults: contract.Faults{Percent: 50, Delay: time.Second}},
+}
+
+// pageStore is a store fed the captures in turn, the runner's settings
+// recorded just before each one's first document started, as the local
+// runner records them when it starts and at each stage switch.
+func pageStore(t *testing.T, captures ...string) *Store {
+	t.Helper()
+	s := NewStore(0)
+	for _, c := range captures {
+		docs := fixtureDocs(t, c)
+		first := 0.0
+		for _, d := range docs {
+			doc, err := ParseDocument(d)
+			if err != nil {
+				t.Fatalf("%s: %v", c, err)
+			}
+			if first == 0 || doc.StartTime < first {
+				first = doc.StartTime
+			}
+		}
+		s.RecordSettings(time.Unix(int64(first)-1, 0), captureSettings[c])
+		for _, d := range docs {
+			if err := s.Add(d); err != nil {
+				t.Fatalf("%s: %v", c, err)
+			}
+		}
+	}
+	return s
 }
 
 // pageGet is the handler's answer to GET APIPrefix+endpoint, indented, after

@@ -24,6 +24,12 @@ type Store struct {
 	mu     sync.RWMutex
 	traces map[string]*list.Element // of *storedTrace
 	order  *list.List               // by first arrival, oldest in front
+	// timeline is the runner's settings over time (RecordSettings), in
+	// time order; replaced, never written into.
+	timeline []settingsMark
+	// persist writes what the store takes to the state folder; nil keeps
+	// everything in memory only.
+	persist *persister
 }
 
 type storedTrace struct {
@@ -62,7 +68,21 @@ func (s *Store) add(doc []byte) (Document, error) {
 	r := received{raw: bytes.Clone(doc), doc: d}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	kept := s.addLocked(d, r)
+	p := s.persist
+	if kept && p != nil {
+		p.enqueue(docLine(r.raw))
+	}
+	s.mu.Unlock()
+	if kept && p != nil {
+		p.flush(s)
+	}
+	return d, nil
+}
+
+// addLocked files r under its trace and reports whether the store kept it
+// (a late in-progress copy of a completed document is not).
+func (s *Store) addLocked(d Document, r received) bool {
 	el := s.traces[d.TraceID]
 	if el == nil {
 		el = s.order.PushBack(&storedTrace{id: d.TraceID, byID: map[string]int{}})
@@ -76,16 +96,16 @@ func (s *Store) add(doc []byte) (Document, error) {
 	t := el.Value.(*storedTrace)
 	if i, ok := t.byID[d.ID]; ok {
 		if d.InProgress && !t.docs[i].doc.InProgress {
-			return d, nil
+			return false
 		}
 		// A new slice: snapshots taken before keep the old one.
 		t.docs = slices.Clone(t.docs)
 		t.docs[i] = r
-		return d, nil
+		return true
 	}
 	t.byID[d.ID] = len(t.docs)
 	t.docs = append(t.docs, r)
-	return d, nil
+	return true
 }
 
 // datagramHeader is the line before every document the SDK sends.
@@ -148,12 +168,13 @@ func (s *Store) Trace(id string) (t TraceDocs, summary TraceSummary, ok bool) {
 	if el != nil {
 		sn = el.Value.(*storedTrace).snapshot()
 	}
+	tl := s.timeline
 	s.mu.RUnlock()
 	if el == nil {
 		return TraceDocs{}, TraceSummary{}, false
 	}
 	t = sn.assemble()
-	return t, Summarize(&t), true
+	return t, summarize(&t, tl), true
 }
 
 func (sn snapshot) assemble() TraceDocs {
@@ -170,17 +191,35 @@ type view struct {
 	summary TraceSummary
 }
 
-// views are the traces started within [start, end] (zero: unbounded) that
-// match f, newest first.
-func (s *Store) views(start, end float64, f *Filter) (matched []view, scanned int) {
+// Scope selects the traces a query reads: started within [Start, End]
+// (epoch seconds, zero: unbounded) and, when Stage > 0, run at that stage
+// (RecordSettings).
+type Scope struct {
+	Start, End float64
+	Stage      int
+}
+
+// summarize is Summarize with the settings the trace ran under.
+func summarize(t *TraceDocs, tl []settingsMark) TraceSummary {
+	sum := Summarize(t)
+	sum.Settings = settingsAt(tl, rootStart(t))
+	return sum
+}
+
+// views are the traces in sc that match f, newest first.
+func (s *Store) views(sc Scope, f *Filter) (matched []view, scanned int) {
+	tl := s.settingsTimeline()
 	for _, sn := range s.snapshot() {
 		t := sn.assemble()
 		st := t.StartTime()
-		if start > 0 && st < start || end > 0 && st > end {
+		if sc.Start > 0 && st < sc.Start || sc.End > 0 && st > sc.End {
+			continue
+		}
+		sum := summarize(&t, tl)
+		if sc.Stage > 0 && (sum.Settings == nil || sum.Settings.Stage != sc.Stage) {
 			continue
 		}
 		scanned++
-		sum := Summarize(&t)
 		if f.Match(&t, &sum) {
 			matched = append(matched, view{docs: t, summary: sum})
 		}
@@ -197,7 +236,12 @@ func (s *Store) views(start, end float64, f *Filter) (matched []view, scanned in
 // TraceSummaries answers GetTraceSummaries: the traces started within
 // [start, end] (zero: unbounded) that match f, newest first.
 func (s *Store) TraceSummaries(start, end float64, f *Filter) TraceSummaries {
-	vs, scanned := s.views(start, end, f)
+	return s.TraceSummariesIn(Scope{Start: start, End: end}, f)
+}
+
+// TraceSummariesIn is TraceSummaries over the traces of sc.
+func (s *Store) TraceSummariesIn(sc Scope, f *Filter) TraceSummaries {
+	vs, scanned := s.views(sc, f)
 	out := TraceSummaries{TraceSummaries: make([]TraceSummary, 0, len(vs)), TracesProcessedCount: int64(scanned),
 		ApproximateTime: Epoch(time.Now())}
 	for _, v := range vs {
@@ -209,12 +253,17 @@ func (s *Store) TraceSummaries(start, end float64, f *Filter) TraceSummaries {
 // ServiceGraph answers GetServiceGraph over the traces started within
 // [start, end] that match group (nil: all).
 func (s *Store) ServiceGraph(start, end float64, group *Filter) ServiceGraph {
-	vs, _ := s.views(start, end, group)
+	return s.ServiceGraphIn(Scope{Start: start, End: end}, group)
+}
+
+// ServiceGraphIn is ServiceGraph over the traces of sc.
+func (s *Store) ServiceGraphIn(sc Scope, group *Filter) ServiceGraph {
+	vs, _ := s.views(sc, group)
 	docs := make([]TraceDocs, len(vs))
 	for i, v := range vs {
 		docs[i] = v.docs
 	}
-	return Graph(docs, start, end)
+	return Graph(docs, sc.Start, sc.End)
 }
 
 // BatchGetTraces answers BatchGetTraces: the documents of each trace held,

@@ -110,6 +110,11 @@ func worstOutcome(s *TraceSummary) string {
 func servicePath(t *TraceDocs) string {
 	var docs []*Document
 	for d := range t.All() {
+		// Lambda's own subsegments are not a step: a faulted Invocation
+		// repeats the function's error, and the failing code is below it.
+		if IsLambdaRuntime(d) {
+			continue
+		}
 		if d.Origin != "" || d.Namespace == "aws" || d.Fault || d.Error {
 			docs = append(docs, d)
 		}
@@ -208,6 +213,11 @@ func (x *traceIndex) rootCauses(bad func(*Document) bool, root *Document) []Root
 			continue
 		}
 		path := deepestPath(seg, bad)
+		// A flagged Invocation with nothing flagged below it is Lambda
+		// repeating the function's error: the cause is the function.
+		if n := len(path); n == 2 && IsLambdaRuntime(path[1]) {
+			path = path[:1]
+		}
 		last := path[len(path)-1]
 		var svc RootCauseService
 		if len(path) > 1 && last.Downstream() && !x.answered[last.ID] {

@@ -289,7 +289,22 @@ func nodeDocs(t *TraceDocs, node *TriageNode) []*Document {
 // handler), Invocation (the handler: the X-Ray SDK's subsegments nest in
 // it) and Overhead (after the response). Invocation always lasts a little
 // longer than the code it wraps, so it must never be the answer to "where".
-var lambdaRuntimeSubsegments = []string{"Initialization", "Invocation", "Overhead"}
+var lambdaRuntimeSubsegments = []string{LambdaInitialization, LambdaInvocation, LambdaOverhead}
+
+// The names of Lambda's own subsegments, which the local Lambda emulator
+// records as Lambda does.
+const (
+	LambdaInitialization = "Initialization"
+	LambdaInvocation     = "Invocation"
+	LambdaOverhead       = "Overhead"
+)
+
+// IsLambdaRuntime reports whether d is one of Lambda's own subsegments of a
+// function segment: part of the function node, not a call to another
+// service.
+func IsLambdaRuntime(d *Document) bool {
+	return d.Namespace == "" && slices.Contains(lambdaRuntimeSubsegments, d.Name)
+}
 
 // codeView is d as the function's code sees it: on a Lambda function
 // segment, Lambda's own subsegments give way to the subsegments they hold.
@@ -301,7 +316,7 @@ func codeView(d *Document) *Document {
 	v := *d
 	v.Subsegments = nil
 	for _, s := range d.Subsegments {
-		if s.Namespace == "" && slices.Contains(lambdaRuntimeSubsegments, s.Name) {
+		if IsLambdaRuntime(&s) {
 			v.Subsegments = append(v.Subsegments, s.Subsegments...)
 			continue
 		}

@@ -487,13 +487,25 @@ func checkSubsegment(t *testing.T, tr traces.TraceDocs, service, operation strin
 	if s.Namespace != "aws" || s.AWS["operation"] != operation || s.Fault || s.Error {
 		t.Errorf("%s subsegment %+v, want a successful aws %s call", service, s, operation)
 	}
-	var parentOrigin string
-	for p := range tr.All() {
-		if p.ID == s.ParentID {
-			parentOrigin = p.Origin
+	// As on AWS, the SDK's subsegments sit in Lambda's Invocation
+	// subsegment of the function segment.
+	byID := map[string]*traces.Document{}
+	for d := range tr.All() {
+		byID[d.ID] = d
+	}
+	parent := byID[s.ParentID]
+	if parent == nil || parent.Name != traces.LambdaInvocation {
+		t.Errorf("%s subsegment's parent is %+v, want Lambda's %s subsegment", service, parent, traces.LambdaInvocation)
+		return
+	}
+	// A nested subsegment names no parent: its parent holds it.
+	inFunction := false
+	for d := range tr.All() {
+		if d.Origin == traces.TypeLambdaFunction && slices.ContainsFunc(d.Subsegments, func(c traces.Document) bool { return c.ID == parent.ID }) {
+			inFunction = true
 		}
 	}
-	if parentOrigin != traces.TypeLambdaFunction {
-		t.Errorf("%s subsegment's parent has origin %q, want the function segment", service, parentOrigin)
+	if !inFunction && (byID[parent.ParentID] == nil || byID[parent.ParentID].Origin != traces.TypeLambdaFunction) {
+		t.Errorf("%s subsegment's %s is not under the function segment", service, traces.LambdaInvocation)
 	}
 }

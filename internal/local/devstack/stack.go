@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -86,9 +89,18 @@ type Stack struct {
 	resources provision.Resources
 	endpoint  string
 	xrayAddr  string
+	// otlpEndpoint is the daemon's OTLP/HTTP traces URL, for functions
+	// instrumented with OpenTelemetry.
+	otlpEndpoint string
 
 	tracer *xraylocal.Emitter
 	traces *traces.Store
+
+	ddbCfg, goawsCfg aws.Config
+	// live is what the functions and the API stage run now. Apply swaps in
+	// a whole new one; a request keeps the one it arrived on to its end.
+	live    atomic.Pointer[generation]
+	applyMu sync.Mutex // one Apply at a time: each compares with the one before
 
 	outMu  sync.Mutex
 	cancel context.CancelFunc
@@ -98,7 +110,8 @@ type Stack struct {
 }
 
 // configNames name the tracing settings in errors about a Config.
-var configNames = contract.TracingNames{Stage: "Tracing.Stage", FaultPercent: "Tracing.Faults.Percent", FaultDelay: "Tracing.Faults.Delay"}
+var configNames = contract.TracingNames{Stage: "Tracing.Stage", FaultPercent: "Tracing.Faults.Percent", FaultDelay: "Tracing.Faults.Delay",
+	Instrumentation: "Tracing.Instrumentation"}
 
 // withDefaults checks cfg and fills in what is unset.
 func (cfg Config) withDefaults() (Config, error) {
@@ -147,10 +160,15 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{cfg: cfg, names: cfg.Names(), errs: make(chan error, 4), traces: traces.NewStore(cfg.TraceLimit)}
+	// The trace history is kept beside the failure store, in the state
+	// folder Up puts that in, so a restart on the same folder brings back
+	// every stage's traces (traces.OpenStore).
+	s := &Stack{cfg: cfg, names: cfg.Names(), errs: make(chan error, 4), traces: traces.OpenStore(traces.StoreOptions{
+		Limit: cfg.TraceLimit, Dir: filepath.Join(filepath.Dir(cfg.FailureDir), "traces"), Log: cfg.Log})}
 
 	ddbCfg := AWSConfig(cfg.DynamoDBEndpoint)
 	goawsCfg := AWSConfig(cfg.GoAWSEndpoint)
+	s.ddbCfg, s.goawsCfg = ddbCfg, goawsCfg
 	queues := &goaws.Client{Endpoint: cfg.GoAWSEndpoint}
 	res, err := provision.Create(ctx, dynamodb.NewFromConfig(ddbCfg), sns.NewFromConfig(goawsCfg), queues, s.names)
 	if err != nil {
@@ -168,11 +186,16 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}()
 
 	// X-Ray: the daemon first, so no segment of the first request is lost.
-	daemon, err := xraylocal.Listen(cfg.XRayAddr, xraylocal.DaemonConfig{Store: s.traces, OnTrace: s.trace, Log: cfg.Log})
+	// Its OTLP/HTTP receiver takes the spans of functions instrumented with
+	// OpenTelemetry; they reach it through their environment, so any free
+	// loopback port will do.
+	daemon, err := xraylocal.Listen(cfg.XRayAddr, xraylocal.DaemonConfig{Store: s.traces, OnTrace: s.trace, Log: cfg.Log,
+		OTLPAddr: LoopbackAddr(0)})
 	if err != nil {
 		return nil, &PortError{Port: XRayPort, Addr: cfg.XRayAddr, Err: err}
 	}
 	s.xrayAddr = daemon.Addr().String()
+	s.otlpEndpoint = daemon.OTLPEndpoint()
 	s.goRun(func() error { return daemon.Run(runCtx) })
 	tracer, err := xraylocal.NewEmitter(s.xrayAddr)
 	if err != nil {
@@ -180,10 +203,13 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	s.tracer = tracer
 
-	post, process, err := s.functions(ddbCfg, goawsCfg, tracer)
+	gen, err := s.build(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
+	s.live.Store(gen)
+	s.traces.RecordSettings(time.Now(), cfg.Tracing)
+	process := gen.process
 
 	poller, err := streampoller.New(streampoller.Config{
 		StreamARN:   res.StreamARN,
@@ -191,7 +217,11 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		Mapping:     contract.QuestionsStream(),
 		Streams:     dynamodbstreams.NewFromConfig(ddbCfg),
 		Process: func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-			return lambdalocal.InvokeJSON[events.DynamoDBEvent, events.DynamoDBEventResponse](ctx, process, ev, lambdalocal.Upstream{})
+			// The function as configured when the batch is handed over,
+			// as the event source mapping invokes the function's latest
+			// configuration.
+			fn := s.live.Load().process
+			return lambdalocal.InvokeJSON[events.DynamoDBEvent, events.DynamoDBEventResponse](ctx, fn, ev, lambdalocal.Upstream{})
 		},
 		OnFailure:   s.keepFailure(failures.Dir(cfg.FailureDir), mappingUUID(process.ARN)),
 		Retry:       cfg.StreamRetry,
@@ -207,21 +237,12 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil
 	})
 
-	api := apigw.New(apigw.Config{
-		APIName: s.names.API, APIID: "local", AccountID: AccountID, Region: Region,
-		AllowedOrigin: cfg.AllowedOrigin,
-		Tracing:       cfg.Tracing.Stage.APIGatewayTracing(),
-		Tracer:        tracer,
-		Post:          post,
-		PostName:      post.Name,
-		Log:           cfg.Log.With("component", "api gateway"),
-	})
 	listener, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, &PortError{Port: HTTPPort, Addr: cfg.HTTPAddr, Err: err}
 	}
 	s.endpoint = "http://" + listener.Addr().String()
-	s.server = &http.Server{Handler: s.routes(api), ReadHeaderTimeout: 10 * time.Second}
+	s.server = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	s.goRun(func() error {
 		if err := s.server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("HTTP server: %w", err)
@@ -245,36 +266,81 @@ func (s *Stack) checkpoints() streampoller.Checkpoints {
 	return c
 }
 
-// functions builds the two handlers from the environment the component
-// gives each function, wrapped as Lambda would run them.
-func (s *Stack) functions(ddbCfg, goawsCfg aws.Config, tracer *xraylocal.Emitter) (post, process *lambdalocal.Function, err error) {
-	postFn, processFn := s.cfg.Functions(s.resources)
+// generation is one configuration of the functions and the API stage:
+// what one `pulumi up` leaves deployed.
+type generation struct {
+	tracing           contract.Tracing
+	origin            string
+	postFn, processFn contract.Function[string]
+	post, process     *lambdalocal.Function
+	api               *apigw.API
+}
+
+// build makes the functions and the API stage cfg describes. A function
+// whose environment and timeout are those it has in prev keeps prev's
+// instance and its warm execution environments, as Lambda keeps a
+// function an update leaves alone; a changed one starts with none, as
+// Lambda starts fresh environments after a configuration update.
+func (s *Stack) build(cfg Config, prev *generation) (*generation, error) {
+	g := &generation{tracing: cfg.Tracing, origin: cfg.AllowedOrigin}
+	g.postFn, g.processFn = cfg.Functions(s.resources)
+	if cfg.Tracing.Instrumentation == contract.InstrumentationOpenTelemetry {
+		// On AWS the component points the exporter at X-Ray's OTLP
+		// endpoint; here it is the local daemon's receiver.
+		g.postFn.Env[contract.EnvOTLPTracesEndpoint] = s.otlpEndpoint
+		g.processFn.Env[contract.EnvOTLPTracesEndpoint] = s.otlpEndpoint
+	}
 	functionLog := func(name string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(s.cfg.FunctionLog, nil)).With("function", name)
 	}
-	p, err := submit.New(ddbCfg, lookup(postFn.Env))
-	if err != nil {
-		return nil, nil, fmt.Errorf("post function: %w", err)
+	if prev != nil && sameFunction(prev.postFn, g.postFn) {
+		g.post = prev.post
+	} else {
+		p, err := submit.New(s.ddbCfg, lookup(g.postFn.Env))
+		if err != nil {
+			return nil, fmt.Errorf("post function: %w", err)
+		}
+		p.Log = functionLog(s.names.PostFunction)
+		g.post = s.function(s.names.PostFunction, g.postFn.Timeout, func() lambda.Handler { return lambda.NewHandler(p.Handle) })
 	}
-	p.Log = functionLog(s.names.PostFunction)
-	n, err := notify.New(goawsCfg, lookup(processFn.Env))
-	if err != nil {
-		return nil, nil, fmt.Errorf("process function: %w", err)
+	if prev != nil && sameFunction(prev.processFn, g.processFn) {
+		g.process = prev.process
+	} else {
+		n, err := notify.New(s.goawsCfg, lookup(g.processFn.Env))
+		if err != nil {
+			return nil, fmt.Errorf("process function: %w", err)
+		}
+		n.Log = functionLog(s.names.ProcessFunction)
+		g.process = s.function(s.names.ProcessFunction, g.processFn.Timeout, func() lambda.Handler { return lambda.NewHandler(n.Handle) })
 	}
-	n.Log = functionLog(s.names.ProcessFunction)
+	if prev != nil && prev.post == g.post && prev.tracing.Stage.APIGatewayTracing() == g.tracing.Stage.APIGatewayTracing() && prev.origin == g.origin {
+		g.api = prev.api
+		return g, nil
+	}
+	g.api = apigw.New(apigw.Config{
+		APIName: s.names.API, APIID: "local", AccountID: AccountID, Region: Region,
+		AllowedOrigin: cfg.AllowedOrigin,
+		Tracing:       cfg.Tracing.Stage.APIGatewayTracing(),
+		Tracer:        s.tracer,
+		Post:          g.post,
+		PostName:      g.post.Name,
+		Log:           s.cfg.Log.With("component", "api gateway"),
+	})
+	return g, nil
+}
 
-	// An execution environment per concurrent invocation, as on Lambda.
-	post = &lambdalocal.Function{
-		Name: s.names.PostFunction, ARN: functionARN(s.names.PostFunction), Region: Region,
-		NewHandler: func() lambda.Handler { return lambda.NewHandler(p.Handle) }, Timeout: postFn.Timeout,
-		Tracer: tracer, Log: s.cfg.Log.With("component", "lambda"),
+// function wraps a handler as Lambda runs it: an execution environment
+// per concurrent invocation, each made by newHandler.
+func (s *Stack) function(name string, timeout time.Duration, newHandler func() lambda.Handler) *lambdalocal.Function {
+	return &lambdalocal.Function{
+		Name: name, ARN: functionARN(name), Region: Region,
+		NewHandler: newHandler, Timeout: timeout,
+		Tracer: s.tracer, Log: s.cfg.Log.With("component", "lambda"),
 	}
-	process = &lambdalocal.Function{
-		Name: s.names.ProcessFunction, ARN: functionARN(s.names.ProcessFunction), Region: Region,
-		NewHandler: func() lambda.Handler { return lambda.NewHandler(n.Handle) }, Timeout: processFn.Timeout,
-		Tracer: tracer, Log: s.cfg.Log.With("component", "lambda"),
-	}
-	return post, process, nil
+}
+
+func sameFunction(a, b contract.Function[string]) bool {
+	return a.Timeout == b.Timeout && maps.Equal(a.Env, b.Env)
 }
 
 func lookup(env map[string]string) func(string) string {
@@ -286,7 +352,11 @@ func functionARN(name string) string {
 }
 
 // routes serves the API resource, the page's configuration and the page.
-func (s *Stack) routes(api http.Handler) http.Handler {
+func (s *Stack) routes() http.Handler {
+	// The API stage a request arrives on serves it to the end, with the
+	// post function of the same configuration, whatever Apply swaps in
+	// meanwhile.
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.live.Load().api.ServeHTTP(w, r) })
 	mux := http.NewServeMux()
 	mux.Handle(contract.ResourcePath, api)
 	mux.Handle(contract.ResourcePath+"/", api)
@@ -351,6 +421,10 @@ func (s *Stack) notification(n inbox.Notification) {
 	}
 }
 
+// Print shows msg on the console with the time, as the stack shows its
+// traces; the lines after the first are indented under it.
+func (s *Stack) Print(msg string) { s.println(strings.ReplaceAll(msg, "\n", "\n         ")) }
+
 func (s *Stack) println(line string) {
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
@@ -389,7 +463,8 @@ func (s *Stack) Names() provision.Names { return s.names }
 func (s *Stack) Err() <-chan error { return s.errs }
 
 // Close stops the server (letting requests in flight finish), the poller,
-// the inbox and the daemon, which reports the traces still pending.
+// the inbox and the daemon, which reports the traces still pending, then
+// closes the trace history.
 func (s *Stack) Close() error {
 	var err error
 	if s.server != nil {
@@ -403,6 +478,11 @@ func (s *Stack) Close() error {
 	s.wg.Wait()
 	if s.tracer != nil {
 		s.tracer.Close()
+	}
+	// After the daemon: nothing is added any more, so the trace history
+	// is whole when the next run on this state folder reads it.
+	if s.traces != nil {
+		err = errors.Join(err, s.traces.Close())
 	}
 	return err
 }
@@ -419,4 +499,165 @@ func CheckpointPath(dataDir string) string {
 		return ""
 	}
 	return filepath.Join(dataDir, "stream-checkpoints.json")
+}
+
+// Tracing is the stage and fault settings the stack runs now.
+func (s *Stack) Tracing() contract.Tracing { return s.live.Load().tracing }
+
+// AllowedOrigin is the CORS origin the stack answers with now.
+func (s *Stack) AllowedOrigin() string { return s.live.Load().origin }
+
+// Apply switches the running stack to next's tracing and CORS origin, as
+// `pulumi up` after `pulumi config set` switches a deployed one, and says
+// what changed: the functions whose environment or timeout differ start
+// with fresh execution environments, the API stage takes its new tracing
+// and origin. Requests in flight finish on the configuration they arrived
+// on. Of next, only what the local stack runs is read; on an error the
+// stack keeps running as it was.
+func (s *Stack) Apply(next contract.Settings) (Change, error) {
+	cfg := s.cfg
+	cfg.Tracing, cfg.AllowedOrigin = next.Tracing, next.AllowedOrigin
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return Change{}, err
+	}
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	prev := s.live.Load()
+	g, err := s.build(cfg, prev)
+	if err != nil {
+		return Change{}, err
+	}
+	ch := s.change(prev, g)
+	if ch.Empty() {
+		return ch, nil // prev keeps its warm environments
+	}
+	s.live.Store(g)
+	// After the swap: a request that found the old configuration started
+	// before this instant, so its trace keeps the settings it ran under.
+	s.traces.RecordSettings(time.Now(), g.tracing)
+	return ch, nil
+}
+
+// Change is what Apply changed: what `pulumi up` changes for the same
+// configuration change (the engine test's stage-switch diffs).
+type Change struct {
+	Functions []FunctionChange
+	API       *APIChange // nil: the stage is unchanged
+	// AWSAlarms are the alarms whose notifications the switch turns on or
+	// off on AWS (contract.Alarm.Notifies); no alarm runs locally.
+	AWSAlarms []AlarmChange
+}
+
+// FunctionChange is one function's new configuration.
+type FunctionChange struct {
+	Name            string
+	Env             []VarChange
+	Before, Timeout time.Duration // equal when the timeout is unchanged
+}
+
+// VarChange is one environment variable; "" is unset.
+type VarChange struct{ Name, Before, After string }
+
+// APIChange is the API stage's tracing and CORS origin, before and after.
+type APIChange struct {
+	Name                    string
+	TracingBefore, Tracing  bool
+	OriginBefore, OriginNow string
+}
+
+// AlarmChange is an alarm whose notifications switch.
+type AlarmChange struct {
+	Key      contract.AlarmKey
+	Notifies bool
+}
+
+// Empty reports whether nothing changed.
+func (c Change) Empty() bool { return len(c.Functions) == 0 && c.API == nil }
+
+func (s *Stack) change(prev, next *generation) Change {
+	var c Change
+	for _, f := range []struct {
+		name     string
+		old, new contract.Function[string]
+	}{
+		{s.names.PostFunction, prev.postFn, next.postFn},
+		{s.names.ProcessFunction, prev.processFn, next.processFn},
+	} {
+		if sameFunction(f.old, f.new) {
+			continue
+		}
+		fc := FunctionChange{Name: f.name, Before: f.old.Timeout, Timeout: f.new.Timeout}
+		names := slices.Collect(maps.Keys(f.new.Env))
+		for k := range f.old.Env {
+			if _, kept := f.new.Env[k]; !kept {
+				names = append(names, k)
+			}
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			if f.old.Env[name] != f.new.Env[name] {
+				fc.Env = append(fc.Env, VarChange{Name: name, Before: f.old.Env[name], After: f.new.Env[name]})
+			}
+		}
+		c.Functions = append(c.Functions, fc)
+	}
+	if prev.tracing.Stage.APIGatewayTracing() != next.tracing.Stage.APIGatewayTracing() || prev.origin != next.origin {
+		c.API = &APIChange{Name: s.names.API + "/" + contract.StageName,
+			TracingBefore: prev.tracing.Stage.APIGatewayTracing(), Tracing: next.tracing.Stage.APIGatewayTracing(),
+			OriginBefore: prev.origin, OriginNow: next.origin}
+	}
+	for _, a := range contract.Alarms() {
+		if on := a.Notifies(next.tracing.Stage); on != a.Notifies(prev.tracing.Stage) {
+			c.AWSAlarms = append(c.AWSAlarms, AlarmChange{Key: a.Key, Notifies: on})
+		}
+	}
+	return c
+}
+
+// String lays the change out for the console, a line per resource.
+func (c Change) String() string {
+	if c.Empty() {
+		return "  nothing the local stack runs changes (no function environment or timeout, no API stage setting)"
+	}
+	var b strings.Builder
+	for _, f := range c.Functions {
+		var parts []string
+		for _, v := range f.Env {
+			switch {
+			case v.Before == "":
+				parts = append(parts, fmt.Sprintf("+%s=%s", v.Name, v.After))
+			case v.After == "":
+				parts = append(parts, fmt.Sprintf("-%s", v.Name))
+			default:
+				parts = append(parts, fmt.Sprintf("%s %s -> %s", v.Name, v.Before, v.After))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(&b, "  ~ function %s  environment: %s\n", f.Name, strings.Join(parts, ", "))
+		}
+		if f.Before != f.Timeout {
+			fmt.Fprintf(&b, "  ~ function %s  timeout: %s -> %s\n", f.Name, f.Before, f.Timeout)
+		}
+	}
+	if len(c.Functions) > 0 {
+		b.WriteString("    new invocations start fresh execution environments, as Lambda does after a configuration update; requests in flight finish on the old configuration\n")
+	}
+	if a := c.API; a != nil {
+		onOff := map[bool]string{true: "on", false: "off"}
+		if a.TracingBefore != a.Tracing {
+			fmt.Fprintf(&b, "  ~ API stage %s  X-Ray tracing: %s -> %s\n", a.Name, onOff[a.TracingBefore], onOff[a.Tracing])
+		}
+		if a.OriginBefore != a.OriginNow {
+			fmt.Fprintf(&b, "  ~ API stage %s  CORS origin: %s -> %s\n", a.Name, a.OriginBefore, a.OriginNow)
+		}
+	}
+	for _, a := range c.AWSAlarms {
+		state := "stops notifying (the fault stage sets it off on purpose)"
+		if a.Notifies {
+			state = "notifies again"
+		}
+		fmt.Fprintf(&b, "    on AWS the alarm %s %s; no alarms run locally\n", a.Key, state)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }

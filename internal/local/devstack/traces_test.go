@@ -43,6 +43,21 @@ func serviceMap(t *testing.T, stack *Stack) []node {
 	return slices.Compact(nodes)
 }
 
+// localTriage runs triage over the stack's console API, as `make traces
+// ARGS=triage` does.
+func localTriage(t *testing.T, stack *Stack) *traces.TriageReport {
+	t.Helper()
+	src, err := traces.NewLocalSource(stack.Endpoint(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := traces.Triage(context.Background(), src, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatalf("triage: %v", err)
+	}
+	return r
+}
+
 // The service map grows with the stages as the X-Ray console's does: the
 // functions alone at stage 1, API Gateway, DynamoDB and SNS from stage 2.
 func TestServiceMapPerStage(t *testing.T) {
@@ -108,14 +123,7 @@ func TestStage3Triage(t *testing.T) {
 		return n == posted
 	})
 
-	src, err := traces.NewLocalSource(stack.Endpoint(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := traces.Triage(context.Background(), src, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
-	if err != nil {
-		t.Fatalf("triage: %v", err)
-	}
+	r := localTriage(t, stack)
 	t.Logf("triage: %+v", r)
 	post := stack.Names().PostFunction
 	if r.Node == nil || r.Node.Name != post {

@@ -2,7 +2,8 @@
 // does: JSON payload in and out through aws-lambda-go's own handler
 // wrapper, the invocation context (request id, function ARN, deadline, trace
 // header), the timeout, panics turned into function errors, and the two
-// segments Lambda's active tracing records for every invocation.
+// segments Lambda's active tracing records for every invocation, with
+// Lambda's own subsegments of the function segment.
 package lambdalocal
 
 import (
@@ -65,23 +66,31 @@ type Function struct {
 	idle []lambda.Handler // environments waiting for an invocation
 }
 
+// span is when something ran.
+type span struct{ start, end time.Time }
+
 // acquire takes an idle execution environment, or starts one, and returns
-// its handler and how to give it back.
-func (f *Function) acquire() (lambda.Handler, func()) {
+// its handler, how to give it back and, for a fresh environment (a cold
+// start), how long making the handler took: the init phase Lambda traces
+// as Initialization.
+func (f *Function) acquire() (lambda.Handler, func(), *span) {
 	f.mu.Lock()
 	var h lambda.Handler
 	if n := len(f.idle); n > 0 {
 		h, f.idle = f.idle[n-1], f.idle[:n-1]
 	}
 	f.mu.Unlock()
+	var init *span
 	if h == nil {
+		began := time.Now()
 		h = f.NewHandler()
+		init = &span{began, time.Now()}
 	}
 	return h, func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.idle = append(f.idle, h)
-	}
+	}, init
 }
 
 // Invoke runs one invocation and returns the handler's JSON response, or a
@@ -103,6 +112,7 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, up Upstream) ([]b
 		Origin: traces.TypeLambdaFunction, StartTime: traces.Epoch(start),
 		AWS: map[string]any{"function_arn": f.ARN, "resource_names": []string{f.Name}},
 	}
+	invocation := f.runtimeSubsegment(traces.LambdaInvocation, start)
 
 	invokeCtx, cancel := context.WithDeadline(ctx, start.Add(f.Timeout))
 	defer cancel()
@@ -111,26 +121,44 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, up Upstream) ([]b
 		InvokedFunctionArn: f.ARN,
 	})
 	// What the Lambda runtime gives the handler: the trace header from which
-	// the SDK builds its facade segment, here with the function segment as
-	// parent of every subsegment.
-	invokeCtx = context.WithValue(invokeCtx, xray.LambdaTraceHeaderKey, xraylocal.TraceHeader(traceID, function.ID))
+	// the SDK builds its facade segment, with the Invocation subsegment as
+	// parent of every subsegment, so the SDK's nest in it as on AWS.
+	invokeCtx = context.WithValue(invokeCtx, xray.LambdaTraceHeaderKey, xraylocal.TraceHeader(traceID, invocation.ID))
 	if f.Tracer != nil {
 		invokeCtx = f.Tracer.SDKContext(invokeCtx)
 	}
 
-	out, err := f.run(ctx, invokeCtx, payload)
+	out, init, err := f.run(ctx, invokeCtx, payload)
+	returned := time.Now()
+	invocation.EndTime = traces.Epoch(returned)
 
-	end := traces.Epoch(time.Now())
-	function.EndTime, service.EndTime = end, end
+	// Lambda's own subsegments of the function segment, in the shape AWS
+	// records them (AWS Lambda Developer Guide, "Visualize Lambda function
+	// invocations using AWS X-Ray"; testdata/traces/aws/traces-lambda-runtime.json):
+	// on a cold start Initialization, the init phase, precedes the function
+	// segment, which starts when it ends; Invocation is the handler's run
+	// and carries the function error; Overhead is what follows it until the
+	// response leaves (here the emulator's own bookkeeping).
+	var runtime []traces.Document
+	if init != nil {
+		initialization := f.runtimeSubsegment(traces.LambdaInitialization, init.start)
+		initialization.EndTime = traces.Epoch(init.end)
+		runtime = append(runtime, initialization)
+		function.StartTime = traces.Epoch(init.end)
+		invocation.StartTime = function.StartTime
+	}
 	service.SetHTTPStatus(200) // the Invoke call itself succeeded
 	var fnErr *FunctionError
 	if errors.As(err, &fnErr) {
-		function.Fault = true
-		function.Cause = &traces.Cause{Exceptions: []traces.Exception{{
-			ID: xraylocal.NewSegmentID(), Type: fnErr.Type, Message: fnErr.Message,
-		}}}
+		function.Fault, invocation.Fault = true, true
+		function.Cause, invocation.Cause = exceptionCause(fnErr), exceptionCause(fnErr)
 		f.log().Info("function error", "function", f.Name, "request_id", requestID, "error_type", fnErr.Type)
 	}
+	overhead := f.runtimeSubsegment(traces.LambdaOverhead, returned)
+	end := time.Now()
+	overhead.EndTime = traces.Epoch(end)
+	function.Subsegments = append(runtime, invocation, overhead)
+	function.EndTime, service.EndTime = traces.Epoch(end), traces.Epoch(end)
 	if f.Tracer != nil {
 		for _, s := range []traces.Document{function, service} {
 			if emitErr := f.Tracer.Emit(s); emitErr != nil {
@@ -141,15 +169,31 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, up Upstream) ([]b
 	return out, err
 }
 
+// runtimeSubsegment is one of Lambda's own subsegments of the function
+// segment, started at start.
+func (f *Function) runtimeSubsegment(name string, start time.Time) traces.Document {
+	return traces.Document{Name: name, ID: xraylocal.NewSegmentID(), StartTime: traces.Epoch(start),
+		AWS: map[string]any{"function_arn": f.ARN}}
+}
+
+// exceptionCause records a function error; each document gets its own
+// exception id, as X-Ray's do.
+func exceptionCause(e *FunctionError) *traces.Cause {
+	return &traces.Cause{Exceptions: []traces.Exception{{ID: xraylocal.NewSegmentID(), Type: e.Type, Message: e.Message}}}
+}
+
 type result struct {
 	out []byte
 	err error
 }
 
 // run calls the handler in its own goroutine so a handler that ignores its
-// context still ends the invocation at the timeout, as Lambda does.
-func (f *Function) run(callerCtx, ctx context.Context, payload []byte) ([]byte, error) {
+// context still ends the invocation at the timeout, as Lambda does. init is
+// the cold start's init phase, nil for a warm environment (or one still
+// starting when the invocation timed out).
+func (f *Function) run(callerCtx, ctx context.Context, payload []byte) (out []byte, init *span, err error) {
 	done := make(chan result, 1)
+	started := make(chan *span, 1) // never blocks the handler's goroutine
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -157,7 +201,8 @@ func (f *Function) run(callerCtx, ctx context.Context, payload []byte) ([]byte, 
 				done <- result{err: &FunctionError{Type: "Runtime.GoPanic", Message: fmt.Sprint(r)}}
 			}
 		}()
-		handler, release := f.acquire()
+		handler, release, init := f.acquire()
+		started <- init
 		defer release() // after the copy below: the next invocation reuses the buffer
 		out, err := handler.Invoke(ctx, payload)
 		if err != nil {
@@ -166,14 +211,22 @@ func (f *Function) run(callerCtx, ctx context.Context, payload []byte) ([]byte, 
 		}
 		done <- result{out: bytes.Clone(out)}
 	}()
+	initOf := func() *span {
+		select {
+		case s := <-started:
+			return s
+		default:
+			return nil
+		}
+	}
 	select {
 	case r := <-done:
-		return r.out, r.err
+		return r.out, initOf(), r.err
 	case <-ctx.Done(): // the invocation's deadline or the caller gone
 		if callerCtx.Err() != nil {
-			return nil, fmt.Errorf("invoking %s: %w", f.Name, callerCtx.Err())
+			return nil, initOf(), fmt.Errorf("invoking %s: %w", f.Name, callerCtx.Err())
 		}
-		return nil, &FunctionError{Type: "Runtime.Timeout",
+		return nil, initOf(), &FunctionError{Type: "Runtime.Timeout",
 			Message: fmt.Sprintf("Task timed out after %.2f seconds", f.Timeout.Seconds())}
 	}
 }

@@ -98,9 +98,11 @@ func TestInvokeGivesTheHandlerLambdasContextAndTracesIt(t *testing.T) {
 	if fn.ParentID != root.ID || fn.Fault {
 		t.Errorf("function segment %+v, want a healthy child of %s", fn, root.ID)
 	}
+	// As on AWS, the handler's subsegments nest in Lambda's Invocation.
+	inv := tr.Find(traces.LambdaInvocation)
 	work := tr.Find("work")
-	if len(work) != 1 || work[0].ParentID != fn.ID || work[0].TraceID != tr.ID {
-		t.Errorf("handler subsegment %+v, want it under the function segment %s", work, fn.ID)
+	if len(inv) != 1 || len(work) != 1 || work[0].ParentID != inv[0].ID || work[0].TraceID != tr.ID {
+		t.Errorf("handler subsegment %+v, want it under the Invocation subsegment %+v", work, inv)
 	}
 }
 
@@ -152,8 +154,10 @@ func TestInvocationFailures(t *testing.T) {
 				t.Fatalf("Invoke error %v, want a FunctionError of type %s", err, tc.wantType)
 			}
 			r := nextTrace(t, got)
-			if !r.summary.HasFault {
-				t.Errorf("trace %s, want the function segment marked as fault", traces.TraceLine(&r.docs, &r.summary))
+			// Lambda's Invocation carries the error too, but the fault
+			// starts in the function: no subsegment of its code failed.
+			if o := r.summary.FaultOrigins(); !r.summary.HasFault || len(o) != 1 || o[0] != "fn" {
+				t.Errorf("trace %s, want the function segment marked as fault, and where it starts", traces.TraceLine(&r.docs, &r.summary))
 			}
 		})
 	}

@@ -30,6 +30,10 @@ type DaemonConfig struct {
 	// Expire reports a trace that never got a closed root segment (a crash,
 	// a lost datagram) this long after its last document.
 	Expire time.Duration
+	// OTLPAddr, when set, also receives OTLP/HTTP spans on this loopback
+	// address ("127.0.0.1:4318", or port 0), as segment documents of the
+	// same store (otlp.go); OTLPEndpoint is the URL to export to.
+	OTLPAddr string
 	// OnTrace receives every finished trace as Store holds it then,
 	// assembled and summarized, in the daemon's goroutine.
 	OnTrace func(traces.TraceDocs, traces.TraceSummary)
@@ -42,6 +46,7 @@ type DaemonConfig struct {
 // each trace once it is finished.
 type Daemon struct {
 	conn *net.UDPConn
+	otlp net.Listener // nil without DaemonConfig.OTLPAddr
 	cfg  DaemonConfig
 
 	mu      sync.Mutex
@@ -66,6 +71,13 @@ func Listen(addr string, cfg DaemonConfig) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("X-Ray daemon: listening on udp %s: %w", addr, err)
 	}
+	var otlp net.Listener
+	if cfg.OTLPAddr != "" {
+		if otlp, err = listenOTLP(cfg.OTLPAddr); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	if cfg.Settle <= 0 {
 		cfg.Settle = 300 * time.Millisecond
 	}
@@ -84,7 +96,7 @@ func Listen(addr string, cfg DaemonConfig) (*Daemon, error) {
 	if cfg.OnTrace == nil {
 		cfg.OnTrace = func(traces.TraceDocs, traces.TraceSummary) {}
 	}
-	return &Daemon{conn: conn, cfg: cfg, pending: map[string]*pendingTrace{}}, nil
+	return &Daemon{conn: conn, otlp: otlp, cfg: cfg, pending: map[string]*pendingTrace{}}, nil
 }
 
 // Addr is the address the daemon listens on.
@@ -95,6 +107,8 @@ func (d *Daemon) Addr() *net.UDPAddr { return d.conn.LocalAddr().(*net.UDPAddr) 
 func (d *Daemon) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { d.conn.Close() })
 	defer stop()
+	stopOTLP := d.serveOTLP(ctx)
+	defer stopOTLP()
 
 	tick := time.NewTicker(d.cfg.Settle / 2)
 	defer tick.Stop()
@@ -114,6 +128,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		n, _, err := d.conn.ReadFromUDP(buf)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				stopOTLP() // the spans of requests in flight count in the last report
 				d.flush(true)
 				return nil
 			}

@@ -1,25 +1,48 @@
 // The trace API the local stack serves (internal/traces/handler.go), in the
 // X-Ray API's shapes. Paths are relative to the page, so the page must be
 // served at /traces/, with the trailing slash:
-//   GET api/graph                   GetServiceGraph body
-//   GET api/summaries[?filter=EXPR] GetTraceSummaries body, newest first;
-//                                   400 {"error": "filter: ..."} for a bad filter
+//   GET api/graph[?SCOPE]           GetServiceGraph body
+//   GET api/summaries[?SCOPE][&filter=EXPR]  GetTraceSummaries body, newest
+//                                   first; 400 {"error": "filter: ..."} for a
+//                                   bad filter
 //   GET api/traces?id=ID            BatchGetTraces body (Segments[].Document is
 //                                   the segment document as a JSON string)
-//   GET api/slow                    the "Slow" quick filter the data calls for:
+//   GET api/slow[?SCOPE]            the "Slow" quick filter the data calls for:
 //                                   {"threshold": seconds, "label": "800ms",
 //                                   "filterExpression": "responsetime > 0.8"}
 //                                   (threshold 0 while the store is empty)
+//   GET api/stages                  the stages the held traces ran at:
+//                                   {"Stages": [{"Stage", "TraceCount",
+//                                   "FirstStartTime", "LastStartTime"}],
+//                                   "Current": {"Stage", "FaultPercent",
+//                                   "FaultDelay"}}
+// SCOPE is start=EPOCH&end=EPOCH (the traces started within, seconds, each
+// optional) and stage=N (the traces that ran at stage N, the local stack's
+// addition; each summary then carries its Settings).
+import { fmtEpoch } from "../model/timerange.js";
 
 const FETCH_TIMEOUT_MS = 8000;
 
 // ApiError is an answer the page cannot use; its message is for people.
 export class ApiError extends Error {}
 
-export const graphPath = "api/graph";
-export const slowPath = "api/slow";
-export const summariesPath = (filter) => (filter ? "api/summaries?filter=" + encodeURIComponent(filter) : "api/summaries");
+// scopeParams are the [name, value] pairs of a scope {start, end (epoch
+// seconds or null), stage (0: all)}.
+export function scopeParams({ start = null, end = null, stage = 0 } = {}) {
+  const out = [];
+  if (start !== null) out.push(["start", fmtEpoch(start)]);
+  if (end !== null) out.push(["end", fmtEpoch(end)]);
+  if (stage) out.push(["stage", String(stage)]);
+  return out;
+}
+
+const withQuery = (path, pairs) => (pairs.length ? path + "?" + pairs.map(([k, v]) => k + "=" + encodeURIComponent(v)).join("&") : path);
+
+export const graphPath = (scope) => withQuery("api/graph", scopeParams(scope));
+export const slowPath = (scope) => withQuery("api/slow", scopeParams(scope));
+export const summariesPath = (filter, scope) => withQuery("api/summaries", [...scopeParams(scope), ...(filter ? [["filter", filter]] : [])]);
 export const tracePath = (id) => "api/traces?id=" + encodeURIComponent(id);
+export const stagesPath = "api/stages";
 
 // getJSON fetches path; body is null when the answer is not JSON. Only a
 // failed or timed-out request throws.

@@ -1,10 +1,13 @@
-// Keeping the state in step with the trace API: the map, the list and the
-// Slow filter every 2 seconds, the open trace when it may have changed.
-import { ApiError, getJSON, answerError, errorOf, usable, graphPath, slowPath, summariesPath, tracePath } from "./api.js";
+// Keeping the state in step with the trace API: the map, the list, the
+// Slow filter and the stages held every 2 seconds (with the compare view,
+// the two stages' maps too), the open trace when it may have changed.
+import { ApiError, getJSON, answerError, errorOf, usable, graphPath, slowPath, summariesPath, tracePath, stagesPath } from "./api.js";
 import { buildGraph } from "../model/graph.js";
 import { layout } from "../model/layout.js";
 import { buildTrace, traceIn } from "../model/trace.js";
 import { summaryList } from "../model/summaries.js";
+import { rangeWindow } from "../model/timerange.js";
+import { scopeKey } from "../model/scope.js";
 
 const REFRESH_MS = 2000;
 
@@ -17,11 +20,20 @@ export function syncer(state, render) {
     clearTimeout(state.timer);
     state.inFlight = true;
     const filter = state.filter;
+    const key = scopeKey(state.stage, state.range);
+    const scope = { ...rangeWindow(state.range, Date.now() / 1000), stage: state.stage };
+    const pair = state.compare;
     try {
-      const [graphRes, sumRes, slowRes] = await Promise.all([getJSON(graphPath), getJSON(summariesPath(filter)), getJSON(slowPath)]);
+      const [graphRes, sumRes, slowRes, stagesRes, ...pairRes] = await Promise.all([
+        getJSON(graphPath(scope)), getJSON(summariesPath(filter, scope)), getJSON(slowPath(scope)), getJSON(stagesPath),
+        ...(pair ? [pair.a, pair.b].map((stage) => getJSON(graphPath({ ...scope, stage }))) : []),
+      ]);
       if (seq !== state.seq) return;
-      // The Slow button is a convenience: without its answer the page works on.
+      // The Slow button and the stage counts are conveniences: without
+      // their answers (an older API has no api/stages) the page works on.
       if (usable(slowRes)) state.slow = slowRes.body;
+      state.stagesBody = usable(stagesRes) ? stagesRes.body : null;
+      if (pair) keepPair(pair, key, pairRes);
       if (!usable(graphRes)) throw new ApiError(answerError(graphRes));
       if (sumRes.status === 400 && filter) {
         state.filterError = errorOf(sumRes) || sumRes.text || "the filter was rejected";
@@ -37,12 +49,13 @@ export function syncer(state, render) {
         }
       }
       state.summariesFilter = filter;
+      state.summariesScope = key;
       // Unchanged text, unchanged model: the views keep what they drew.
       if (graphRes.text !== state.graphText) {
-        state.graph = buildGraph(graphRes.body);
-        state.layout = layout(state.graph);
-        state.graphText = graphRes.text;
+        const { graph, layout: lay, text } = graphState(graphRes);
+        Object.assign(state, { graph, layout: lay, graphText: text });
       }
+      state.graphScope = key;
       state.apiError = "";
       state.loaded = true;
       state.lastUpdate = new Date();
@@ -57,6 +70,20 @@ export function syncer(state, render) {
         schedule();
       }
     }
+  }
+
+  // keepPair keeps the compare view's two maps; a map that cannot be read
+  // is an API error like the main one.
+  function keepPair(pair, key, answers) {
+    const sides = {};
+    ["a", "b"].forEach((k, i) => {
+      const res = answers[i];
+      if (!usable(res)) throw new ApiError(answerError(res));
+      const old = state.compareSides && state.compareSides[k];
+      sides[k] = old && old.text === res.text && old.stage === pair[k] ? old : { stage: pair[k], ...graphState(res) };
+      sides[k].scope = key;
+    });
+    state.compareSides = sides;
   }
 
   // refreshTrace fetches the open trace when it changed: another trace was
@@ -102,4 +129,10 @@ export function syncer(state, render) {
   }
 
   return { refresh, schedule };
+}
+
+// graphState is the map's model of a graph answer.
+function graphState(res) {
+  const graph = buildGraph(res.body);
+  return { graph, layout: layout(graph), text: res.text };
 }

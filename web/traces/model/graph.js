@@ -74,3 +74,11 @@ export function pickNode(graph, lay, wanted) {
   const column = (n) => (lay && lay.pos.get(n) ? lay.pos.get(n).column : 0);
   return matches.slice().sort((a, b) => column(b) - column(a))[0];
 }
+
+// pickEdge finds the edge a selection ({from, to}, each {name, type})
+// means: the first edge between nodes of those names and types.
+export function pickEdge(graph, wanted) {
+  if (!wanted || !graph) return null;
+  const is = (node, end) => node.name === end.name && (!end.type || node.type === end.type);
+  return graph.edges.find((e) => is(e.from, wanted.from) && is(e.to, wanted.to)) || null;
+}

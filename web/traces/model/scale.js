@@ -14,6 +14,16 @@ export function linear(domainMax, from, to) {
   return (v) => from + (v / domainMax) * (to - from);
 }
 
+// unlinear is linear's inverse: a pixel back to the domain, clamped to
+// [0, domainMax].
+export function unlinear(domainMax, from, to) {
+  return (px) => Math.min(domainMax, Math.max(0, ((px - from) / (to - from)) * domainMax));
+}
+
+// binIndex is the bin of value at binWidth, the last bin at most; 1e-9: a
+// value on a bin edge lands in the bin it starts, despite rounding.
+export const binIndex = (value, binWidth, last) => Math.min(Math.floor(value / binWidth + 1e-9), last);
+
 // histogramBins puts response times ({value, count}, seconds) in about 40
 // bins of a round width on an axis of about 5 round ticks with 5 % headroom.
 export function histogramBins(histogram) {
@@ -26,8 +36,7 @@ export function histogramBins(histogram) {
   const last = Math.ceil(xMax / binWidth) - 1;
   const byIndex = new Map();
   for (const b of histogram) {
-    // 1e-9: a value on a bin edge lands in the bin it starts, despite rounding.
-    const i = Math.min(Math.floor(b.value / binWidth + 1e-9), last);
+    const i = binIndex(b.value, binWidth, last);
     byIndex.set(i, (byIndex.get(i) || 0) + b.count);
   }
   const bins = [...byIndex.entries()].sort((a, b) => a[0] - b[0])
@@ -38,7 +47,7 @@ export function histogramBins(histogram) {
   const yStep = Math.max(1, niceStep(maxCount, 4)); // whole requests
   const yTicks = [];
   for (let n = 0; n <= maxCount; n += yStep) yTicks.push(n);
-  return { minValue: Math.min(...values), maxValue, total, axisStep, xMax, binWidth, bins, maxCount, xTicks, yTicks };
+  return { minValue: Math.min(...values), maxValue, total, axisStep, xMax, binWidth, last, bins, maxCount, xTicks, yTicks };
 }
 
 // percentile: the smallest recorded value with at least q of the requests

@@ -19,6 +19,15 @@ export function slowThreshold(slow) {
   return slow && num(slow.threshold) > 0 ? num(slow.threshold) : 0;
 }
 
+// through keeps the traces whose services (ServiceIds, or the EntryPoint)
+// hold a service of that name and, when both tell one, that type.
+function through(list, name, type) {
+  const matches = (svc) => svc && (svc.Name === name || (Array.isArray(svc.Names) && svc.Names.includes(name))) && (!type || !svc.Type || svc.Type === type);
+  return list.filter((t) => (Array.isArray(t.ServiceIds) && t.ServiceIds.some(matches)) || matches(t.EntryPoint));
+}
+
+const tellsServices = (list) => list.some((t) => Array.isArray(t.ServiceIds));
+
 // narrowed applies a node selection (wanted: {name, type}; node: the map
 // node it resolved to, if any) to the list, from each summary's ServiceIds
 // and EntryPoint; a client node narrows nothing.
@@ -27,12 +36,22 @@ export function narrowed(list, wanted, node) {
   const type = node ? node.type : wanted.type;
   const name = node ? node.name : wanted.name;
   if (type === "client") return { list, scoped: false };
-  if (!list.some((t) => Array.isArray(t.ServiceIds))) return { list, scoped: false, unsupported: true };
-  const matches = (svc) => svc && (svc.Name === name || (Array.isArray(svc.Names) && svc.Names.includes(name))) && (!type || !svc.Type || svc.Type === type);
-  return {
-    list: list.filter((t) => (Array.isArray(t.ServiceIds) && t.ServiceIds.some(matches)) || matches(t.EntryPoint)),
-    scoped: true, name, type,
-  };
+  if (!tellsServices(list)) return { list, scoped: false, unsupported: true };
+  return { list: through(list, name, type), scoped: true, name, type };
+}
+
+// narrowedToEdge applies an edge selection (wanted: {from, to}, each
+// {name, type}; edge: the map edge it resolved to, if any): the traces
+// through both its ends (a client end narrows nothing). type is "" (the
+// scope is a connection, not a service).
+export function narrowedToEdge(list, wanted, edge) {
+  if (!wanted) return { list, scoped: false };
+  const from = edge ? edge.from : wanted.from, to = edge ? edge.to : wanted.to;
+  const ends = [from, to].filter((end) => end.type !== "client");
+  if (!ends.length) return { list, scoped: false };
+  if (!tellsServices(list)) return { list, scoped: false, unsupported: true };
+  const name = (from.type === "client" ? "Client" : from.name) + " → " + to.name;
+  return { list: ends.reduce((acc, end) => through(acc, end.name, end.type), list), scoped: true, name, type: "" };
 }
 
 // firstCause reads the first root cause of FaultRootCauses or
@@ -68,7 +87,8 @@ export function rootCauseText(summary) {
   return cause ? cause.text : "";
 }
 
-const kindOf = (t) => (t.HasFault ? "fault" : t.HasThrottle ? "throttle" : t.HasError ? "error" : "");
+// outcomeOf is a trace's worst outcome: fault > throttle > error > ok.
+export const outcomeOf = (t) => (t.HasFault ? "fault" : t.HasThrottle ? "throttle" : t.HasError ? "error" : "ok");
 
 // overviewCounts are the triage numbers of the traces listed.
 export function overviewCounts(list) {
@@ -86,8 +106,8 @@ export function overviewCounts(list) {
 export function causeGroups(list) {
   const groups = new Map();
   for (const t of list) {
-    const kind = kindOf(t);
-    if (!kind) continue;
+    const kind = outcomeOf(t);
+    if (kind === "ok") continue;
     const cause = firstCause(kind === "fault" ? t.FaultRootCauses : t.ErrorRootCauses);
     if (!cause) continue;
     const key = kind + "|" + cause.service + "|" + cause.serviceType + "|" + cause.entity + "|" + cause.message;

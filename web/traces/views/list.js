@@ -1,30 +1,33 @@
 // The trace list: one row per trace, newest first, narrowed to the
-// selected node, with its status, flags, root cause and response time.
+// selected node or edge and to the latency range dragged across its chart,
+// with its stage, status, flags, root cause and response time.
 import { $, el, clear, focusKey, restoreFocus, arrowFocus, memo } from "./dom.js";
 import { fmtClock, fmtSeconds, num, pathOf, plural, statusClass } from "../model/format.js";
 import { typeInfo } from "../model/types.js";
-import { narrowed, newestFirst, responseTime, rootCauseText, slowThreshold } from "../model/summaries.js";
+import { newestFirst, responseTime, rootCauseText, slowThreshold } from "../model/summaries.js";
+import { settingsOf, describeSettings } from "../model/stages.js";
 
 const MAX_ROWS = 300;
 
-// listView: onOpen(id) opens a trace, onClearNode() drops the node scope.
+// listView: onOpen(id) opens a trace, onClearNode() drops the node or
+// edge scope.
 export function listView(onOpen, onClearNode) {
   const draw = memo((p, shown) => drawList(p, shown, onOpen, onClearNode));
-  // p: {all, nodeWanted, node, filter, filterError, summariesText, summariesFilter, traceId, loaded, graphText, apiError, slow}
+  // p: {scope (scopeList's), sig (what it was made of), filter, filterError, summariesText, summariesFilter, traceId, loaded, graphText, apiError, slow, scopeText}
   return (p) => {
-    const shown = narrowed(p.all, p.nodeWanted, p.node);
+    const shown = p.scope;
     // data-filter: the filter the listed rows answer, absent while a new
     // filter's rows are on their way (or the filter was rejected).
     const table = $("trace-list");
     if (p.loaded && !p.filterError && p.summariesText !== null && p.summariesFilter === p.filter) table.dataset.filter = p.filter;
     else delete table.dataset.filter;
-    draw([p.summariesText, p.filter, p.filterError, JSON.stringify(p.nodeWanted), p.traceId, p.loaded,
-      (p.graphText || "").length, !!p.apiError, slowThreshold(p.slow)].join("|"), p, shown);
+    draw([p.sig, p.filter, p.filterError, p.traceId, p.loaded,
+      (p.graphText || "").length, !!p.apiError, slowThreshold(p.slow), p.scopeText].join("|"), p, shown);
   };
 }
 
-function drawList(p, { list, scoped, name, type, unsupported }, onOpen, onClearNode) {
-  const { all, loaded, filter } = p;
+function drawList(p, { staged: all, inScope, list, scoped, name, type, unsupported }, onOpen, onClearNode) {
+  const { loaded, filter } = p;
   const sorted = newestFirst(list);
   const keep = focusKey();
   const rowsBody = $("trace-rows");
@@ -33,7 +36,7 @@ function drawList(p, { list, scoped, name, type, unsupported }, onOpen, onClearN
   const scope = $("node-scope");
   clear(scope);
   if (scoped) {
-    scope.append(el("span", null, "Only traces through "), el("strong", null, name), el("span", { class: "muted" }, " (" + typeInfo(type).label + ") "));
+    scope.append(el("span", null, "Only traces through "), el("strong", null, name), el("span", { class: "muted" }, " (" + (type ? typeInfo(type).label : "edge") + ") "));
     scope.append(el("button", { type: "button", class: "small", onclick: onClearNode, "data-focus-key": "scope-clear" }, "Show all"));
     scope.hidden = false;
   } else if (unsupported) {
@@ -42,7 +45,7 @@ function drawList(p, { list, scoped, name, type, unsupported }, onOpen, onClearN
   } else {
     scope.hidden = true;
   }
-  $("trace-count").textContent = !loaded ? "" : scoped ? sorted.length + " of " + plural(all.length, "trace") : plural(all.length, "trace");
+  $("trace-count").textContent = !loaded ? "" : sorted.length !== all.length ? sorted.length + " of " + plural(all.length, "trace") : plural(all.length, "trace");
 
   clear(rowsBody);
   const slow = slowThreshold(p.slow);
@@ -56,10 +59,14 @@ function drawList(p, { list, scoped, name, type, unsupported }, onOpen, onClearN
     message.hidden = false;
   } else if (!sorted.length) {
     clear(message);
-    if (!all.length && !filter) {
+    if (!all.length && !filter && p.scopeText) {
+      message.append("No traces " + p.scopeText + ".");
+    } else if (!all.length && !filter) {
       message.append("No traces yet: post a question from the ", el("a", { href: "/" }, "Contact Us page"), ".");
     } else if (!all.length) {
-      message.append("No traces match ", el("code", null, filter), ".");
+      message.append("No traces match ", el("code", null, filter), p.scopeText ? " " + p.scopeText + "." : ".");
+    } else if (inScope.length) {
+      message.append("No traces in the response-time range selected on the chart.");
     } else {
       message.append("No traces through " + name + (filter ? " match this filter." : "."));
     }
@@ -76,8 +83,9 @@ function traceRow(t, selected, slow, onOpen) {
   const status = Number(http.HttpStatus) || null;
   const rt = responseTime(t);
   const time = fmtClock(num(t.StartTime));
+  const settings = settingsOf(t);
   const tr = el("tr", {
-    "data-trace-id": t.Id, "data-status": status ? String(status) : "",
+    "data-trace-id": t.Id, "data-status": status ? String(status) : "", "data-stage": settings ? String(settings.stage) : "",
     "data-fault": t.HasFault ? "true" : "false", "data-error": t.HasError ? "true" : "false",
     "data-throttle": t.HasThrottle ? "true" : "false", "aria-selected": selected ? "true" : "false",
     class: (selected ? "selected " : "") + (t.HasFault ? "row-fault" : t.HasThrottle ? "row-throttle" : t.HasError ? "row-error" : ""),
@@ -93,6 +101,7 @@ function traceRow(t, selected, slow, onOpen) {
   if (t.HasThrottle) flags.append(el("span", { class: "flag throttle" }, "throttle"));
   else if (t.HasError) flags.append(el("span", { class: "flag error" }, "error"));
   if (t.IsPartial) flags.append(el("span", { class: "flag partial" }, "partial"));
+  if (settings) flags.append(el("span", { class: "flag stage", title: "Ran at " + describeSettings(settings) }, "S" + settings.stage));
   const idButton = el("button", {
     type: "button", class: "trace-id", "data-focus-key": "trace:" + t.Id,
     "aria-label": "Open trace " + t.Id, "aria-pressed": selected ? "true" : "false",

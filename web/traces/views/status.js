@@ -11,12 +11,12 @@ export function announce(text) {
 }
 
 // pageState: "error" (the API is unreachable), "loading" (before the first
-// answer), "empty" (no graph and no traces, and no rejected filter to
-// blame) or "ready".
-export function pageState({ apiError, loaded, hasGraph, traceCount, filterError }) {
+// answer), "empty" (no graph and no traces, and no rejected filter, stage
+// or time range (narrowed) to blame) or "ready".
+export function pageState({ apiError, loaded, hasGraph, traceCount, filterError, narrowed }) {
   if (apiError) return "error";
   if (!loaded) return "loading";
-  if (!hasGraph && !traceCount && !filterError) return "empty";
+  if (!hasGraph && !traceCount && !filterError && !narrowed) return "empty";
   return "ready";
 }
 

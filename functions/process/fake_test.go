@@ -1,4 +1,4 @@
-package notify_test
+package process_test
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/mysfits/mysfits-questions/functions/internal/handlertest"
-	"github.com/mysfits/mysfits-questions/functions/notify"
+	"github.com/mysfits/mysfits-questions/functions/process"
 )
 
 // The fake stands where the real client does.
-var _ notify.Publisher = (*fakeSNS)(nil)
+var _ process.Publisher = (*fakeSNS)(nil)
 
 // fakeSNS records every Publish; the call numbered failAt (0-based) fails.
 type fakeSNS struct {

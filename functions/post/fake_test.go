@@ -1,4 +1,4 @@
-package submit_test
+package post_test
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mysfits/mysfits-questions/functions/internal/handlertest"
-	"github.com/mysfits/mysfits-questions/functions/submit"
+	"github.com/mysfits/mysfits-questions/functions/post"
 )
 
 // The fake stands where the real client does.
-var _ submit.ItemPutter = (*fakeDB)(nil)
+var _ post.ItemPutter = (*fakeDB)(nil)
 
 // fakeDB records every PutItem and answers with err.
 type fakeDB struct {

@@ -1,4 +1,4 @@
-package submit_test
+package post_test
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/mysfits/mysfits-questions/contract"
 	ht "github.com/mysfits/mysfits-questions/functions/internal/handlertest"
-	"github.com/mysfits/mysfits-questions/functions/submit"
 	"github.com/mysfits/mysfits-questions/functions/tracing"
 )
 
@@ -36,7 +35,7 @@ func TestXRayPostStages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := ht.NewFakeAWS(t)
 			tt.vars[contract.EnvTableName] = testTable
-			p, err := submit.New(srv.Config(), ht.Getenv(tt.vars))
+			p, err := newHandler(srv.Config(), ht.Getenv(tt.vars))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +132,7 @@ func TestXRayLambdaFacade(t *testing.T) {
 		parentID = "53995c3f42cd8ad8"
 	)
 	srv := ht.NewFakeAWS(t)
-	p, err := submit.New(srv.Config(), ht.Getenv(map[string]string{contract.EnvTableName: testTable, contract.EnvStage: "2"}))
+	p, err := newHandler(srv.Config(), ht.Getenv(map[string]string{contract.EnvTableName: testTable, contract.EnvStage: "2"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,12 +156,12 @@ func TestXRayLambdaFacade(t *testing.T) {
 
 // Outside Lambda and without a segment (tests, a runner without X-Ray) the
 // traced stages must work without the SDK complaining about a missing
-// context. (The process function's half is notify's TestXRayWithoutSegment.)
+// context. (The process function's half is process's TestXRayWithoutSegment.)
 func TestXRayWithoutSegment(t *testing.T) {
 	noContextMissing := ht.WatchContextMissing(t)
 	srv := ht.NewFakeAWS(t)
 
-	p, err := submit.New(srv.Config(), ht.Getenv(map[string]string{contract.EnvTableName: testTable, contract.EnvStage: "2"}))
+	p, err := newHandler(srv.Config(), ht.Getenv(map[string]string{contract.EnvTableName: testTable, contract.EnvStage: "2"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +171,7 @@ func TestXRayWithoutSegment(t *testing.T) {
 		t.Errorf("stage 2 post without a segment: %s, %v", out, err)
 	}
 
-	faulty, err := submit.New(srv.Config(), ht.Getenv(map[string]string{contract.EnvTableName: testTable, contract.EnvStage: "3",
+	faulty, err := newHandler(srv.Config(), ht.Getenv(map[string]string{contract.EnvTableName: testTable, contract.EnvStage: "3",
 		contract.EnvFaultPercent: "100", contract.EnvFaultDelay: contract.MinFaultDelay.String()}))
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package notify_test
+package process_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mysfits/mysfits-questions/functions/notify"
+	"github.com/mysfits/mysfits-questions/functions/process"
 	"github.com/mysfits/mysfits-questions/questions"
 )
 
@@ -51,7 +51,7 @@ func TestQuestionFromImage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := notify.QuestionFromImage(tt.image)
+			got, err := process.QuestionFromImage(tt.image)
 			if tt.problem == "" {
 				if err != nil || got != tt.want {
 					t.Fatalf("QuestionFromImage = %+v, %v; want %+v", got, err, tt.want)
@@ -92,7 +92,7 @@ func FuzzQuestionFromImage(f *testing.F) {
 		if err := json.Unmarshal(raw, &image); err != nil {
 			return // the Lambda runtime rejects such an event before the handler runs
 		}
-		q, err := notify.QuestionFromImage(image)
+		q, err := process.QuestionFromImage(image)
 		if err != nil {
 			if !errors.Is(err, questions.ErrInvalid) {
 				t.Fatalf("error %q does not wrap ErrInvalid", err)

@@ -1,4 +1,4 @@
-package notify_test
+package process_test
 
 import (
 	"context"
@@ -10,14 +10,13 @@ import (
 
 	"github.com/mysfits/mysfits-questions/contract"
 	ht "github.com/mysfits/mysfits-questions/functions/internal/handlertest"
-	"github.com/mysfits/mysfits-questions/functions/notify"
 )
 
 func TestXRayNotifyStages(t *testing.T) {
 	for _, stage := range []string{"1", "2"} {
 		t.Run("stage "+stage, func(t *testing.T) {
 			srv := ht.NewFakeAWS(t)
-			n, err := notify.New(srv.Config(), ht.Getenv(map[string]string{contract.EnvTopicARN: testTopic, contract.EnvStage: stage}))
+			n, err := newHandler(srv.Config(), ht.Getenv(map[string]string{contract.EnvTopicARN: testTopic, contract.EnvStage: stage}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,12 +55,12 @@ func TestXRayNotifyStages(t *testing.T) {
 
 // Outside Lambda and without a segment (tests, a runner without X-Ray) the
 // traced stage must work without the SDK complaining about a missing
-// context. (The post function's half is submit's TestXRayWithoutSegment.)
+// context. (The post function's half is post's TestXRayWithoutSegment.)
 func TestXRayWithoutSegment(t *testing.T) {
 	noContextMissing := ht.WatchContextMissing(t)
 	srv := ht.NewFakeAWS(t)
 
-	n, err := notify.New(srv.Config(), ht.Getenv(map[string]string{contract.EnvTopicARN: testTopic, contract.EnvStage: "2"}))
+	n, err := newHandler(srv.Config(), ht.Getenv(map[string]string{contract.EnvTopicARN: testTopic, contract.EnvStage: "2"}))
 	if err != nil {
 		t.Fatal(err)
 	}

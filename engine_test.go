@@ -41,6 +41,9 @@ import (
 // functions on a busy two-core machine is the slow part.
 const engineTimeout = 10 * time.Minute
 
+// devRegion is Pulumi.dev.yaml's aws:region.
+const devRegion = "us-east-1"
+
 // siteWebsiteURL is what the stand-in main Mysfits stack exports.
 const siteWebsiteURL = "http://mysfits-site-web.s3-website-us-east-1.amazonaws.com/index.html"
 
@@ -91,6 +94,12 @@ func TestEngineWalk(t *testing.T) {
 		"questions-post":    {"environment"},
 		"questions-process": {"environment"},
 	}
+	instrumentationChange := map[string][]string{
+		"questions-post":           {"code", "environment", "sourceCodeHash"},
+		"questions-process":        {"code", "environment", "sourceCodeHash"},
+		"questions-post-policy":    {"policy"},
+		"questions-process-policy": {"policy"},
+	}
 	faultAlarms := map[string][]string{}
 	for _, a := range contract.Alarms() {
 		if a.Notifies(contract.StageLambdaOnly) != a.Notifies(contract.StageFaults) {
@@ -117,6 +126,42 @@ func TestEngineWalk(t *testing.T) {
 				env := deployed(t, stack)[fn].Outputs["environment"]
 				if got := fmt.Sprint(pm.Field(env, "variables", contract.EnvStage)); got != fmt.Sprint(sw.stage) {
 					t.Errorf("%s runs with %s=%s, want %d", fn, contract.EnvStage, got, sw.stage)
+				}
+			}
+		})
+	}
+
+	// instrumentation switches both functions to their OpenTelemetry build
+	// and wiring and back, at any stage: the code and environment of each
+	// function and the roles' X-Ray policy; nothing is replaced.
+	for _, sw := range []struct {
+		value string
+		otel  bool
+	}{{contract.InstrumentationOpenTelemetry.String(), true}, {contract.InstrumentationXRaySDK.String(), false}} {
+		step("config set instrumentation "+sw.value, func(t *testing.T) {
+			setConfig(t, stack, configNames.Tracing.Instrumentation, sw.value)
+			res := preview(t, stack)
+			if got := res.updates(); !sameChanges(got, instrumentationChange) {
+				t.Errorf("preview of instrumentation %s:\n got  %v\n want %v", sw.value, got, instrumentationChange)
+			}
+			res2 := up(t, stack)
+			// Transaction Search is an account setting the provider cannot
+			// read: up says so, with OpenTelemetry only.
+			if warned := strings.Contains(res2.StdOut, "Transaction Search"); warned != sw.otel {
+				t.Errorf("up with instrumentation %s: warning about Transaction Search %v, want %v\n%s", sw.value, warned, sw.otel, res2.StdOut)
+			}
+			state := deployed(t, stack)
+			for _, fn := range []string{"questions-post", "questions-process"} {
+				vars := state[fn].Outputs["environment"]
+				gotIn := fmt.Sprint(pm.Field(vars, "variables", contract.EnvInstrumentation))
+				gotEndpoint := fmt.Sprint(pm.Field(vars, "variables", contract.EnvOTLPTracesEndpoint))
+				wantIn, wantEndpoint := "<nil>", "<nil>"
+				if sw.otel {
+					wantIn, wantEndpoint = sw.value, contract.XRayOTLPTracesEndpoint(devRegion)
+				}
+				if gotIn != wantIn || gotEndpoint != wantEndpoint {
+					t.Errorf("%s runs with %s=%s and %s=%s, want %s and %s", fn, contract.EnvInstrumentation, gotIn,
+						contract.EnvOTLPTracesEndpoint, gotEndpoint, wantIn, wantEndpoint)
 				}
 			}
 		})
@@ -359,7 +404,7 @@ func checkOutputs(t *testing.T, stack auto.Stack, state map[string]resourceState
 	}
 	get := func(name string) any { return outs[name].Value }
 	api := state["questions-api"]
-	endpoint := fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", api.ID, "us-east-1", contract.StageName)
+	endpoint := fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", api.ID, devRegion, contract.StageName)
 	want := map[string]any{
 		contract.OutputAPIEndpoint:      endpoint,
 		contract.OutputRestAPIID:        api.ID,

@@ -63,7 +63,7 @@ func TestConstruct(t *testing.T) {
 	}{
 		{
 			name:   "defaults",
-			inputs: map[string]property.Value{inputAdminEmail: property.New(testEmail)},
+			inputs: map[string]property.Value{inputNames.AdminEmail: property.New(testEmail)},
 			stage:  contract.DefaultStage, alarmEmail: testEmail, origin: contract.AnyOrigin,
 			rate: contract.DefaultThrottleRateLimit, burst: contract.DefaultThrottleBurstLimit,
 			logsDays: contract.DefaultLogRetentionDays,
@@ -71,15 +71,15 @@ func TestConstruct(t *testing.T) {
 		{
 			name: "stage 3 with every input",
 			inputs: map[string]property.Value{
-				inputAdminEmail:         property.New(testEmail),
-				inputAlarmEmail:         property.New(testAlarmEmail),
-				inputAllowedOrigin:      property.New(testOrigin + "/"), // normalized like the config's
-				inputStage:              property.New(3.0),
-				inputFaultPercent:       property.New(30.0),
-				inputFaultDelay:         property.New("7s"),
-				inputThrottleRateLimit:  property.New(25.0),
-				inputThrottleBurstLimit: property.New(50.0),
-				inputLogRetentionDays:   property.New(30.0),
+				inputNames.AdminEmail:           property.New(testEmail),
+				inputNames.AlarmEmail:           property.New(testAlarmEmail),
+				inputNames.AllowedOrigin:        property.New(testOrigin + "/"), // normalized like the config's
+				inputNames.Tracing.Stage:        property.New(3.0),
+				inputNames.Tracing.FaultPercent: property.New(30.0),
+				inputNames.Tracing.FaultDelay:   property.New("7s"),
+				inputNames.ThrottleRateLimit:    property.New(25.0),
+				inputNames.ThrottleBurstLimit:   property.New(50.0),
+				inputNames.LogRetentionDays:     property.New(30.0),
 			},
 			stage: contract.StageFaults, alarmEmail: testAlarmEmail, origin: testOrigin, rate: 25, burst: 50, logsDays: 30,
 			faultEnv: map[string]string{contract.EnvFaultPercent: "30", contract.EnvFaultDelay: (7 * time.Second).String()},
@@ -87,9 +87,9 @@ func TestConstruct(t *testing.T) {
 		{
 			name: "stage 2 on OpenTelemetry",
 			inputs: map[string]property.Value{
-				inputAdminEmail:      property.New(testEmail),
-				inputStage:           property.New(2.0),
-				inputInstrumentation: property.New("opentelemetry"),
+				inputNames.AdminEmail:              property.New(testEmail),
+				inputNames.Tracing.Stage:           property.New(2.0),
+				inputNames.Tracing.Instrumentation: property.New("opentelemetry"),
 			},
 			stage: contract.StageSDK, alarmEmail: testEmail, origin: contract.AnyOrigin,
 			rate: contract.DefaultThrottleRateLimit, burst: contract.DefaultThrottleBurstLimit,
@@ -306,11 +306,11 @@ func checkOutputs(t *testing.T, state property.Map, c children) {
 func TestConstructRejectsInvalidInputs(t *testing.T) {
 	t.Parallel()
 	cloud, _, err := construct(t, map[string]property.Value{
-		inputAdminEmail:       property.New("not-an-address"),
-		inputStage:            property.New(4.0),
-		inputFaultPercent:     property.New(101.0),
-		inputLogRetentionDays: property.New(15.0),
-		inputInstrumentation:  property.New("otel"),
+		inputNames.AdminEmail:              property.New("not-an-address"),
+		inputNames.Tracing.Stage:           property.New(4.0),
+		inputNames.Tracing.FaultPercent:    property.New(101.0),
+		inputNames.LogRetentionDays:        property.New(15.0),
+		inputNames.Tracing.Instrumentation: property.New("otel"),
 	})
 	if err == nil {
 		t.Fatal("Construct accepted invalid inputs")

@@ -86,7 +86,7 @@ func TestYAMLExample(t *testing.T) {
 				t.Errorf("%s: required input %s is not set", name, key)
 			}
 		}
-		for _, key := range []string{inputAdminEmail, inputAllowedOrigin} {
+		for _, key := range []string{inputNames.AdminEmail, inputNames.AllowedOrigin} {
 			if _, ok := r.Properties[key]; !ok {
 				t.Errorf("%s: the example should show %s", name, key)
 			}

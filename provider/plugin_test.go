@@ -74,8 +74,8 @@ func TestPluginBinary(t *testing.T) {
 	}
 
 	inputs, err := plugin.MarshalProperties(resource.NewPropertyMapFromMap(map[string]any{
-		inputAdminEmail: testEmail,
-		inputStage:      2,
+		inputNames.AdminEmail:    testEmail,
+		inputNames.Tracing.Stage: 2,
 	}), plugin.MarshalOptions{})
 	if err != nil {
 		t.Fatal(err)

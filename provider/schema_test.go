@@ -60,16 +60,16 @@ func TestSchema(t *testing.T) {
 		// adminEmail, and alarmEmail, which defaults to adminEmail).
 		def string
 	}{
-		{inputAdminEmail, "string", ""},
-		{inputAlarmEmail, "string", ""},
-		{inputAllowedOrigin, "string", contract.AnyOrigin},
-		{inputStage, "integer", strconv.Itoa(int(def.Stage))},
-		{inputFaultPercent, "integer", strconv.Itoa(def.Faults.Percent)},
-		{inputFaultDelay, "string", def.Faults.Delay.String()},
-		{inputInstrumentation, "string", def.Instrumentation.String()},
-		{inputThrottleRateLimit, "integer", strconv.Itoa(contract.DefaultThrottleRateLimit)},
-		{inputThrottleBurstLimit, "integer", strconv.Itoa(contract.DefaultThrottleBurstLimit)},
-		{inputLogRetentionDays, "integer", strconv.Itoa(contract.DefaultLogRetentionDays)},
+		{inputNames.AdminEmail, "string", ""},
+		{inputNames.AlarmEmail, "string", ""},
+		{inputNames.AllowedOrigin, "string", contract.AnyOrigin},
+		{inputNames.Tracing.Stage, "integer", strconv.Itoa(int(def.Stage))},
+		{inputNames.Tracing.FaultPercent, "integer", strconv.Itoa(def.Faults.Percent)},
+		{inputNames.Tracing.FaultDelay, "string", def.Faults.Delay.String()},
+		{inputNames.Tracing.Instrumentation, "string", def.Instrumentation.String()},
+		{inputNames.ThrottleRateLimit, "integer", strconv.Itoa(contract.DefaultThrottleRateLimit)},
+		{inputNames.ThrottleBurstLimit, "integer", strconv.Itoa(contract.DefaultThrottleBurstLimit)},
+		{inputNames.LogRetentionDays, "integer", strconv.Itoa(contract.DefaultLogRetentionDays)},
 	}
 	if len(res.InputProperties) != len(inputs) {
 		t.Errorf("inputs %v, want %d", keys(res.InputProperties), len(inputs))
@@ -94,8 +94,8 @@ func TestSchema(t *testing.T) {
 			}
 		})
 	}
-	if !slices.Equal(res.RequiredInputs, []string{inputAdminEmail}) {
-		t.Errorf("required inputs %v, want [%s]", res.RequiredInputs, inputAdminEmail)
+	if !slices.Equal(res.RequiredInputs, []string{inputNames.AdminEmail}) {
+		t.Errorf("required inputs %v, want [%s]", res.RequiredInputs, inputNames.AdminEmail)
 	}
 
 	// Every output field of the component is in the schema, described: a

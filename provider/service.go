@@ -29,28 +29,10 @@ type QuestionsServiceArgs struct {
 	LogRetentionDays   *int    `pulumi:"logRetentionDays,optional"`
 }
 
-// The input names, as errors report them.
-const (
-	inputAdminEmail         = "adminEmail"
-	inputAlarmEmail         = "alarmEmail"
-	inputAllowedOrigin      = "allowedOrigin"
-	inputStage              = "stage"
-	inputFaultPercent       = "faultPercent"
-	inputFaultDelay         = "faultDelay"
-	inputInstrumentation    = "instrumentation"
-	inputThrottleRateLimit  = "throttleRateLimit"
-	inputThrottleBurstLimit = "throttleBurstLimit"
-	inputLogRetentionDays   = "logRetentionDays"
-)
-
-// inputNames name the settings in errors: the input names.
-var inputNames = contract.SettingNames{
-	AdminEmail: inputAdminEmail, AlarmEmail: inputAlarmEmail, AllowedOrigin: inputAllowedOrigin,
-	Tracing: contract.TracingNames{Stage: inputStage, FaultPercent: inputFaultPercent, FaultDelay: inputFaultDelay,
-		Instrumentation: inputInstrumentation},
-	ThrottleRateLimit: inputThrottleRateLimit, ThrottleBurstLimit: inputThrottleBurstLimit,
-	LogRetentionDays: inputLogRetentionDays,
-}
+// inputNames name the settings in errors. The inputs are the project's
+// configuration keys, so a user moving a setting between the stack's config
+// and the component types the same name.
+var inputNames = contract.ConfigKeys()
 
 // Annotate describes the inputs and their defaults in the schema, so every
 // generated SDK documents them.

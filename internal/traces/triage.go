@@ -90,7 +90,7 @@ func Triage(ctx context.Context, src Source, start, end time.Time) (*TriageRepor
 		return nil, fmt.Errorf("triage: %w", err)
 	}
 	var traces []Trace
-	if node := failingNode(g); node != nil {
+	if node := failingNode(g, sums.TraceSummaries); node != nil {
 		failing, good := through(node, sums.TraceSummaries)
 		var ids []string
 		for _, s := range append(head(failing, triageSample), head(good, triageSample)...) {
@@ -119,10 +119,18 @@ func Triage(ctx context.Context, src Source, start, end time.Time) (*TriageRepor
 
 func head[T any](s []T, n int) []T { return s[:min(n, len(s))] }
 
-// failingNode is the node with the highest share of faults; more faults
-// break a tie, then the name.
-func failingNode(g *ServiceGraph) *TriageNode {
+// failingNode is the node the faults start at: the one the summaries' fault
+// root causes end at most often, as X-Ray's console points at it. A fault
+// shows on every node up the call path too, and over a window that holds
+// several stages (the local history keeps them, X-Ray keeps 30 days) an
+// upstream node can carry the higher share: the API Gateway stage exists
+// from stage 2 on, the post function from stage 1. Without root causes it
+// is the node with the highest share of faults; more faults break a tie,
+// then the name.
+func failingNode(g *ServiceGraph, sums []TraceSummary) *TriageNode {
+	causes := rootCauseCounts(sums)
 	var best *TriageNode
+	bestCauses := 0
 	for _, s := range g.Services {
 		st := s.SummaryStatistics
 		if s.Type == TypeClient || st.Total() == 0 || st.Faults() == 0 {
@@ -130,12 +138,28 @@ func failingNode(g *ServiceGraph) *TriageNode {
 		}
 		n := &TriageNode{Name: s.Name, Type: s.Type, Requests: st.Total(), Faults: st.Faults(),
 			FaultShare: percent(st.Faults(), st.Total())}
-		if best == nil || n.FaultShare > best.FaultShare ||
-			n.FaultShare == best.FaultShare && (n.Faults > best.Faults || n.Faults == best.Faults && n.Name < best.Name) {
-			best = n
+		c := causes[nodeKey{name: s.Name, typ: s.Type}]
+		if best == nil || c > bestCauses || c == bestCauses && (n.FaultShare > best.FaultShare ||
+			n.FaultShare == best.FaultShare && (n.Faults > best.Faults || n.Faults == best.Faults && n.Name < best.Name)) {
+			best, bestCauses = n, c
 		}
 	}
 	return best
+}
+
+// rootCauseCounts counts, by service name and type, the fault root causes
+// that end at it: the last service of each root cause's path.
+func rootCauseCounts(sums []TraceSummary) map[nodeKey]int {
+	counts := map[nodeKey]int{}
+	for _, s := range sums {
+		for _, rc := range s.FaultRootCauses {
+			if len(rc.Services) > 0 {
+				last := rc.Services[len(rc.Services)-1]
+				counts[nodeKey{name: last.Name, typ: last.Type}]++
+			}
+		}
+	}
+	return counts
 }
 
 func percent[T int | int64](n, of T) float64 {
@@ -166,7 +190,7 @@ func through(node *TriageNode, sums []TraceSummary) (failing, good []TraceSummar
 // window and the full traces to look inside (failing and good ones).
 func Analyze(g *ServiceGraph, sums *TraceSummaries, traces []Trace) (*TriageReport, error) {
 	r := &TriageReport{Start: g.StartTime, End: g.EndTime, Stored: "unknown"}
-	r.Node = failingNode(g)
+	r.Node = failingNode(g, sums.TraceSummaries)
 	if r.Node == nil {
 		r.StoredDetail = "no faults in this window"
 		return r, nil

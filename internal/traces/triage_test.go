@@ -350,3 +350,37 @@ func TestTriageHowSlow(t *testing.T) {
 		})
 	}
 }
+
+// A window that holds stage 1 and stage 3 (the local history keeps every
+// stage; X-Ray keeps 30 days): the API Gateway stage, there only at stage
+// 3, carries a higher share of faults than the post function, which served
+// stage 1 too. Triage still points where the faults start, as their root
+// causes say.
+func TestTriageAcrossStagesFollowsRootCauses(t *testing.T) {
+	s := NewStore(0)
+	for _, name := range []string{"stage1.jsonl", "stage3.jsonl"} {
+		for i, d := range fixtureDocs(t, name) {
+			if err := s.Add(d); err != nil {
+				t.Fatalf("%s line %d: %v", name, i+1, err)
+			}
+		}
+	}
+	g := s.ServiceGraph(0, 0, nil)
+	sums := s.TraceSummaries(0, 0, nil)
+	share := map[string]float64{} // by type, of the API and the post function
+	for _, svc := range g.Services {
+		if st := svc.SummaryStatistics; st.Total() > 0 && (svc.Type == TypeAPIGateway || svc.Name == post && svc.Type == TypeLambdaFunction) {
+			share[svc.Type] = percent(st.Faults(), st.Total())
+		}
+	}
+	if share[TypeAPIGateway] <= share[TypeLambdaFunction] {
+		t.Fatalf("fault shares %v: the fixture no longer has the upstream node ahead, the case this test is about", share)
+	}
+	r, err := Analyze(&g, &sums, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Node == nil || r.Node.Name != post || r.Node.Type != TypeLambdaFunction {
+		t.Errorf("triage names %+v, want the post function %s where the root causes end (shares %v)", r.Node, post, share)
+	}
+}

@@ -43,7 +43,9 @@ func Assemble(id string, docs []Document) TraceDocs {
 	var build func(d Document) Document
 	build = func(d Document) Document {
 		subs := make([]Document, 0, len(d.Subsegments)+len(children[d.ID]))
+		at := map[string]int{} // subsegment id -> index in subs
 		for _, s := range d.Subsegments {
+			at[s.ID] = len(subs)
 			subs = append(subs, build(s))
 		}
 		for _, i := range children[d.ID] {
@@ -51,7 +53,17 @@ func Assemble(id string, docs []Document) TraceDocs {
 				continue // a cycle of parent ids: each document once
 			}
 			used[i] = true
-			subs = append(subs, build(docs[i]))
+			c := build(docs[i])
+			if j, held := at[c.ID]; held {
+				// The SDK streamed it while its parent, closing at the same
+				// moment, still held it: one copy, the completed one.
+				if subs[j].InProgress && !c.InProgress {
+					subs[j] = c
+				}
+				continue
+			}
+			at[c.ID] = len(subs)
+			subs = append(subs, c)
 		}
 		sortByStart(subs)
 		if len(subs) == 0 {

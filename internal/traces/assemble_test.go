@@ -138,3 +138,32 @@ func TestTraceDocsAllFindRoot(t *testing.T) {
 		t.Errorf("Root without the entry segment = %+v, %t; want none", root, ok)
 	}
 }
+
+// The SDK streams a subsegment on its own while the parent, closing at the
+// same moment, still holds it: the trace has it once, the completed copy.
+func TestAssembleKeepsARacedSubsegmentOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		nested, stream string
+	}{
+		{"both complete", `"end_time":3`, `"end_time":3`},
+		{"the held copy in progress", `"in_progress":true`, `"end_time":3`},
+		{"the streamed copy in progress", `"end_time":3`, `"in_progress":true`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := mustParse(t,
+				`{"id":"x","name":"step","trace_id":"`+asmTrace+`","parent_id":"s","type":"subsegment","start_time":2,`+tc.stream+`}`,
+				`{"id":"s","name":"fn","trace_id":"`+asmTrace+`","start_time":1,"end_time":6,"subsegments":[{"id":"x","name":"step","start_time":2,`+tc.nested+`}]}`,
+			)
+			docs := make([]Document, len(rs))
+			for i := range rs {
+				docs[i] = rs[i].doc
+			}
+			tr := Assemble(asmTrace, docs)
+			steps := tr.Find("step")
+			if len(steps) != 1 || steps[0].InProgress {
+				t.Errorf("step %d times (%+v), want once, completed", len(steps), steps)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package stackconfig
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -36,8 +37,12 @@ type Follower struct {
 // reading is what one poll saw of the file.
 type reading struct {
 	exists bool
-	sum    [sha256.Size]byte
-	err    string // a read that failed for another reason than absence
+	// empty: an editor saving the file truncates it first, and a poll can
+	// catch it so twice; Pulumi never writes a stack file with nothing in
+	// it, so an empty file is a write under way, not "every key unset".
+	empty bool
+	sum   [sha256.Size]byte
+	err   string // a read that failed for another reason than absence
 }
 
 func read(path string) (reading, []byte) {
@@ -48,7 +53,7 @@ func read(path string) (reading, []byte) {
 	case err != nil:
 		return reading{err: err.Error()}, nil
 	}
-	return reading{exists: true, sum: sha256.Sum256(b)}, b
+	return reading{exists: true, empty: len(bytes.TrimSpace(b)) == 0, sum: sha256.Sum256(b)}, b
 }
 
 // Run follows the file until ctx ends. from is what the stack runs now,
@@ -94,6 +99,9 @@ func (f *Follower) handle(current *Resolved, now reading, content []byte) {
 		return
 	case !now.exists:
 		f.Report(fmt.Sprintf("%s is gone; %s until it is back", name, keeps))
+		return
+	case now.empty:
+		f.Report(fmt.Sprintf("%s is empty; %s until it has settings again", name, keeps))
 		return
 	}
 	file, err := f.Resolver.Project.Parse(f.Path, content)

@@ -334,6 +334,10 @@ func TestFollower(t *testing.T) {
 	}
 	f.report(t, "Pulumi.walk.yaml is gone; the stack keeps running stage 2")
 
+	// Caught between an editor's truncation and its write.
+	f.write(t, "")
+	f.report(t, "Pulumi.walk.yaml is empty; the stack keeps running stage 2")
+
 	f.mu.Lock()
 	f.failApply = nil
 	f.mu.Unlock()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mysfits/mysfits-questions/internal/traces"
 
+	"github.com/aws/aws-xray-sdk-go/v2/strategy/sampling"
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 )
 
@@ -54,7 +55,15 @@ func NewEmitter(addr string) (*Emitter, error) {
 		conn.Close()
 		return nil, fmt.Errorf("X-Ray SDK emitter: %w", err)
 	}
-	sdkCtx, err := xray.ContextWithConfig(context.Background(), xray.Config{DaemonAddr: udp.String(), Emitter: sdkEmitter})
+	// Every segment the local stack begins is sampled: the SDK's default
+	// (1 a second, then 5 %) would drop most of a burst, and who runs the
+	// stack locally wants to see each request.
+	all, err := sampling.NewLocalizedStrategyFromJSONBytes([]byte(`{"version": 2, "default": {"fixed_target": 0, "rate": 1.0}}`))
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("X-Ray SDK sampling: %w", err)
+	}
+	sdkCtx, err := xray.ContextWithConfig(context.Background(), xray.Config{DaemonAddr: udp.String(), Emitter: sdkEmitter, SamplingStrategy: all})
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("X-Ray SDK configuration: %w", err)

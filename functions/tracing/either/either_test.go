@@ -36,9 +36,6 @@ func TestNew(t *testing.T) {
 // neither: with both, the post function's zip passes 6 MB (the benchmark's
 // size rows measure it).
 func TestBuildsLinkOneSDK(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
 	const (
 		xraySDK = "github.com/aws/aws-xray-sdk-go/v2/xray"
 		otelSDK = "go.opentelemetry.io/otel/sdk/trace"

@@ -12,8 +12,11 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -215,7 +218,36 @@ func Spec(c Config) proc.Spec {
 		Args:    args,
 		Dir:     filepath.Dir(c.Jar),
 		LogPath: c.LogPath,
-		Ready:   proc.HTTPReady(Endpoint(c.Port)),
+		Ready:   APIReady(Endpoint(c.Port)),
+	}
+}
+
+// APIReady is DynamoDB Local's readiness check: a ListTables call answered
+// as DynamoDB answers it. Any HTTP answer is not enough: under load a
+// CreateTable sent right after such an answer once got a 400 whose body was
+// not DynamoDB's JSON, and whatever answers there, it is DynamoDB's API the
+// stack needs.
+func APIReady(endpoint string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader("{}"))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
+		// DynamoDB Local reads the access key from the header and checks
+		// no signature.
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		var answer struct{ TableNames *[]string }
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&answer); err != nil || resp.StatusCode != http.StatusOK || answer.TableNames == nil {
+			return fmt.Errorf("ListTables answered %s, not yet DynamoDB's answer", resp.Status)
+		}
+		return nil
 	}
 }
 

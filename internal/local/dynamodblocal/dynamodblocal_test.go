@@ -1,6 +1,10 @@
 package dynamodblocal
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -93,5 +97,33 @@ func TestJavaWithoutCompilerIsRefused(t *testing.T) {
 	}
 	if err := checkJava("/old/bin/java", 11, true); err == nil || !strings.Contains(err.Error(), "Java 11") {
 		t.Errorf("Java 11 = %v, want an error naming the release", err)
+	}
+}
+
+// Ready means DynamoDB's own answer to ListTables, not any HTTP answer.
+func TestAPIReady(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		ready  bool
+	}{
+		{"DynamoDB's answer", http.StatusOK, `{"TableNames":[]}`, true},
+		{"the HTTP server before the database", http.StatusBadRequest, "Bad Request", false},
+		{"some other JSON service", http.StatusOK, `{"Queues":[]}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("X-Amz-Target") != "DynamoDB_20120810.ListTables" || r.Header.Get("Authorization") == "" {
+					t.Errorf("request headers %v, want a ListTables call with credentials", r.Header)
+				}
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			if err := APIReady(srv.URL)(context.Background()); (err == nil) != tc.ready {
+				t.Errorf("APIReady = %v, want ready %v", err, tc.ready)
+			}
+		})
 	}
 }
